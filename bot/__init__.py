@@ -1,0 +1,1 @@
+"""Kommunalbot: the chat service (dialogue, API, staff console) on top of ``retrieval``."""

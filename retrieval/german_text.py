@@ -1,0 +1,62 @@
+"""German text analysis for the lexical signal: lemmas plus character n-grams.
+
+spaCy's blank German pipeline with the lookup lemmatizer (spacy-lookups-data) gives
+tokens and lemmas without a trained model. Inflection is handled by the lemmas
+("Anmeldungen" -> "anmeldung"); compounds and typos by character n-grams of each lemma
+("Hundesteuer" shares "<hun", "hund" with "Hund"). Umlauts are folded so that
+"fuhrerschein" typed without umlaut still matches.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import spacy
+from spacy.lang.de.stop_words import STOP_WORDS
+
+NGRAM_SIZES = (4, 5)
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+_WORD = re.compile(r"\w", re.UNICODE)
+# Question words carry no topic but spaCy's list lacks some colloquial ones.
+_EXTRA_STOP = {"hab", "hallo", "bitte", "danke", "mal", "gern", "gerne", "eigentlich", "brauch", "muss", "kann"}
+STOP = {w.lower().translate(_FOLD) for w in STOP_WORDS} | _EXTRA_STOP
+
+
+def fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).lower().translate(_FOLD)
+
+
+@lru_cache(maxsize=1)
+def german_pipeline() -> spacy.language.Language:
+    nlp = spacy.blank("de")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe("sentencizer")
+    nlp.initialize()
+    return nlp
+
+
+def lemmas(text: str) -> list[str]:
+    """Folded lemmas of the content words."""
+    out = []
+    for token in german_pipeline()(text):
+        if not _WORD.search(token.text) or token.like_num and len(token.text) < 3:
+            continue
+        lemma = fold(token.lemma_ or token.text)
+        if lemma not in STOP and fold(token.text) not in STOP and len(lemma) > 1:
+            out.append(lemma)
+    return out
+
+
+def char_ngrams(words: list[str]) -> list[str]:
+    grams = []
+    for word in words:
+        padded = f"<{word}>"
+        for n in NGRAM_SIZES:
+            grams += [padded[i : i + n] for i in range(len(padded) - n + 1)]
+    return grams
+
+
+def sentences(text: str) -> list[str]:
+    return [s.text.strip() for s in german_pipeline()(text).sents if s.text.strip()]

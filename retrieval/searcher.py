@@ -1,0 +1,167 @@
+"""Question -> ranked documents with snippets, source and a calibrated confidence.
+
+Hybrid scoring per document (weights measured in docs/benchmarks.md):
+
+    dense    = mean(similarity to the whole page, best similarity of any of its chunks)
+    fused    = dense + lexical_weight * lexical       (lexical in [0, 2], see lexical.py)
+
+The question is first expanded with official terms for colloquial words ("Perso").
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.confidence import Calibration, load_calibration, uncalibrated_probability
+from retrieval.embedder import Embedder
+from retrieval.index_store import IndexBuild
+from retrieval.query_expansion import DEFAULT_LEXICON, expand_query, load_lexicon
+from retrieval.settings import RetrievalSettings
+
+CHUNK_CANDIDATES = 200
+DOC_CANDIDATES = 50
+MAX_QUERY_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Snippet:
+    section: str
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class DocumentHit:
+    doc_id: str
+    title: str
+    type: str
+    url: str
+    updated: date
+    score: float
+    dense: float
+    lexical: float
+    snippets: list[Snippet]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    expanded_query: str
+    hits: list[DocumentHit]
+    confidence: float  # probability that hits[0] answers the question
+    features: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def top(self) -> DocumentHit | None:
+        return self.hits[0] if self.hits else None
+
+
+class Searcher:
+    """Searches one loaded index build. Thread-safe; the embedder is shared."""
+
+    def __init__(self, build: IndexBuild, embedder: Embedder, settings: RetrievalSettings):
+        if build.model != embedder.name or build.manifest["dim"] != embedder.dim:
+            raise ValueError(
+                f"Index {build.path} wurde mit {build.model} ({build.manifest['dim']} Dim.) gebaut, "
+                f"geladen ist {embedder.name} ({embedder.dim} Dim.). Bitte `kommunalbot kb build` ausführen."
+            )
+        self.build, self.embedder, self.settings = build, embedder, settings
+        self.calibration: Calibration | None = load_calibration(build.model)
+        kb_lexicon = Path(build.manifest.get("kb_dir", "")) / "lexicon.yaml"
+        self.lexicon = load_lexicon(DEFAULT_LEXICON, kb_lexicon)
+        self._encode_lock = threading.Lock()  # torch on CPU: one encode at a time is fastest
+
+    @property
+    def answer_threshold(self) -> float:
+        if self.settings.answer_threshold is not None:
+            return self.settings.answer_threshold
+        return self.calibration.answer_threshold if self.calibration else 0.5
+
+    @property
+    def clarify_threshold(self) -> float:
+        if self.settings.clarify_threshold is not None:
+            return self.settings.clarify_threshold
+        return self.calibration.clarify_threshold if self.calibration else 0.3
+
+    def level(self, result: SearchResult) -> str:
+        """The confidence ladder: 'answer', 'clarify' or 'decline'."""
+        if result.hits and result.confidence >= self.answer_threshold:
+            return "answer"
+        if result.hits and result.confidence >= self.clarify_threshold:
+            return "clarify"
+        return "decline"
+
+    def embed_query(self, expanded: str) -> np.ndarray:
+        with self._encode_lock:
+            return self.embedder.encode_queries([expanded])[0]
+
+    def search(self, query: str, k: int = 10, exclude: frozenset[str] = frozenset()) -> SearchResult:
+        """Rank documents for ``query``; ``exclude`` drops ids (e.g. services the citizen rejected)."""
+        query = query.strip()[:MAX_QUERY_CHARS]
+        expanded = expand_query(query, self.lexicon)
+        if not query or not self.build.doc_ids:
+            return SearchResult(query, expanded, [], 0.0)
+        return self.rank(query, expanded, self.embed_query(expanded), k, exclude)
+
+    def rank(self, query: str, expanded: str, qv: np.ndarray, k: int = 10,
+             exclude: frozenset[str] = frozenset()) -> SearchResult:
+        build = self.build
+        n_docs = len(build.doc_ids)
+        whole = build.doc_vectors @ qv
+        lexical = build.lexical.scores(expanded)
+
+        chunk_scores, chunk_rows = build.vectors.search(qv[None, :].astype(np.float32),
+                                                        min(CHUNK_CANDIDATES, build.vectors.ntotal))
+        chunk_rows, chunk_scores = chunk_rows[0], chunk_scores[0]
+        keep = chunk_rows >= 0
+        chunk_rows, chunk_scores = chunk_rows[keep], chunk_scores[keep]
+
+        candidates = set(build.chunk_doc[chunk_rows].tolist())
+        top_n = min(DOC_CANDIDATES, n_docs)
+        candidates |= set(np.argpartition(-whole, top_n - 1)[:top_n].tolist())
+        candidates |= set(np.argpartition(-lexical, top_n - 1)[:top_n].tolist())
+        if exclude:
+            candidates -= {build.doc_row[doc_id] for doc_id in exclude if doc_id in build.doc_row}
+        if not candidates:
+            return SearchResult(query, expanded, [], 0.0)
+        cand = np.fromiter(candidates, dtype=np.int64)
+
+        # Best chunk of every candidate, computed exactly (HNSW may have missed some).
+        best_chunk = np.full(n_docs, -1.0, dtype=np.float32)
+        rows_of = self._rows_of_docs(cand)
+        all_scores = build.chunk_vectors[rows_of] @ qv if len(rows_of) else np.zeros(0)
+        np.maximum.at(best_chunk, build.chunk_doc[rows_of], all_scores)
+        row_score = dict(zip(rows_of.tolist(), all_scores.tolist()))
+
+        dense = 0.5 * whole[cand] + 0.5 * best_chunk[cand]
+        fused = dense + self.settings.lexical_weight * lexical[cand]
+        order = np.argsort(-fused)
+        hits = []
+        for pos in order[:k]:
+            doc_row = int(cand[pos])
+            hits.append(self._hit(doc_row, float(fused[pos]), float(dense[pos]), float(lexical[doc_row]), row_score))
+        features = {
+            "dense_top": float(dense[order[0]]),
+            "margin": float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else float(fused[order[0]]),
+            "lexical_top": float(lexical[cand[order[0]]]),
+        }
+        confidence = (self.calibration.probability(features) if self.calibration
+                      else uncalibrated_probability(features))
+        return SearchResult(query, expanded, hits, confidence, features)
+
+    def _rows_of_docs(self, doc_rows: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.build.chunk_doc, doc_rows))
+
+    def _hit(self, doc_row: int, score: float, dense: float, lexical: float, row_score: dict[int, float]) -> DocumentHit:
+        build = self.build
+        doc = build.documents[build.doc_ids[doc_row]]
+        rows = sorted((r for r in np.flatnonzero(build.chunk_doc == doc_row).tolist()),
+                      key=lambda r: -row_score.get(r, -1.0))
+        snippets = [Snippet(build.chunks[r].section, build.chunks[r].text, row_score.get(r, -1.0)) for r in rows[:2]]
+        meta = doc.meta
+        return DocumentHit(doc.id, meta.title, meta.type, str(meta.url), meta.updated, score, dense, lexical, snippets)

@@ -1,0 +1,78 @@
+"""Shared fixtures: temporary knowledge bases, settings, and the real embedding model."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from retrieval.embedder import HASHING_MODEL
+from retrieval.settings import RetrievalSettings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+SAMPLE_KB = PROJECT_ROOT / "knowledge_base"
+
+OFFICES_YAML = """\
+offices:
+  - id: amt
+    name: Bürgeramt
+    address: {street: Hauptstraße 1, postal_code: "12345", city: Teststadt}
+    opening_hours:
+      mo: "08:00-12:00"
+      do: "08:00-12:00, 14:00-18:00"
+    closing_days: [2026-12-24]
+"""
+
+
+def page(doc_id: str, title: str, body: str, **fields: str) -> str:
+    extra = "".join(f"{k}: {v}\n" for k, v in fields.items())
+    return (f"---\nid: {doc_id}\ntype: service\ntitle: {title}\nurl: https://example.org/{doc_id}\n"
+            f"updated: 2026-05-01\nkeywords: [{title}]\n{extra}---\n\n{textwrap.dedent(body).strip()}\n")
+
+
+@pytest.fixture
+def write_kb(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    """Write files (relative path -> text or bytes) into a fresh knowledge-base folder."""
+    root = tmp_path / "kb"
+
+    def write(files: dict[str, str | bytes]) -> Path:
+        root.mkdir(exist_ok=True)
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return write
+
+
+@pytest.fixture
+def hashing_settings(tmp_path: Path) -> RetrievalSettings:
+    """Settings with the instant test embedder and a private index folder."""
+    return RetrievalSettings(embedding_model=HASHING_MODEL, index_dir=tmp_path / "index")
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The verified default model, fetched by scripts/setup; tests never download it."""
+    from retrieval.embedder import load_embedder
+    from retrieval.model_store import ModelIntegrityError
+
+    try:
+        return load_embedder(RetrievalSettings())
+    except ModelIntegrityError as e:
+        pytest.fail(f"Embedding-Modell fehlt: erst `scripts/setup` ausführen.\n{e}")
+
+
+def shared(path: str) -> Path:
+    """A file from ../shared/data, or skip the test with the reason."""
+    target = SHARED_DATA / path
+    if not target.exists():
+        pytest.skip(f"{target} fehlt (gemeinsame Testdaten nicht vorhanden)")
+    return target

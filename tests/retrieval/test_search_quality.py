@@ -1,0 +1,56 @@
+"""The real model on the sample municipality, with questions written for it (not the Munich dev set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.evaluation import evaluate_questions, read_jsonl
+from retrieval.index_build import build_index
+from retrieval.index_store import load_latest_good
+from retrieval.searcher import Searcher
+from retrieval.settings import RetrievalSettings
+from tests.conftest import PROJECT_ROOT, SAMPLE_KB
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def searcher(real_embedder, tmp_path_factory) -> Searcher:
+    settings = RetrievalSettings(index_dir=tmp_path_factory.mktemp("index"))
+    build_index(SAMPLE_KB, settings, real_embedder)
+    return Searcher(load_latest_good(settings.index_dir), real_embedder, settings)
+
+
+def test_quality_floor_on_sample_questions(searcher):
+    report = evaluate_questions(searcher, read_jsonl(PROJECT_ROOT / "tests/data/musterstadt_questions.jsonl"))
+    assert report.service.n == 70 and report.out_of_scope_n == 20
+    assert report.service.top1 >= 0.85
+    assert report.service.top3 >= 0.95
+    assert report.service_confident_when_correct >= 0.85
+    # Measured 0.65: municipal-sounding questions the sample does not cover (Kindergeld, Elterngeld)
+    # look like near misses; see docs/retrieval.md. The floor guards against regressions.
+    assert report.out_of_scope_not_confident >= 0.6
+
+
+def test_colloquial_question_answered_with_source_and_snippet(searcher):
+    result = searcher.search("Was kostet ein neuer Perso wenn ich 30 bin?")
+    top = result.top
+    assert top.doc_id == "personalausweis-beantragen"
+    assert top.url == "https://www.musterstadt.example/buergerservice/personalausweis"
+    assert top.updated.isoformat() == "2026-10-14"
+    assert any("37 Euro" in s.text for s in top.snippets)
+    assert searcher.level(result) == "answer"
+
+
+def test_nonsense_is_declined_and_exclusion_works(searcher):
+    assert searcher.level(searcher.search("Wie wird das Wetter am Wochenende?")) != "answer"
+    first = searcher.search("Hundesteuer anmelden").top.doc_id
+    again = searcher.search("Hundesteuer anmelden", exclude=frozenset({first}))
+    assert first == "hundesteuer-anmelden" and again.top.doc_id != first
+
+
+def test_index_refuses_other_model(searcher, hashing_settings):
+    from retrieval.embedder import HashingEmbedder
+
+    with pytest.raises(ValueError, match="gebaut"):
+        Searcher(searcher.build, HashingEmbedder(), hashing_settings)

@@ -1,0 +1,81 @@
+"""Chunking, German analysis, query expansion and opening hours."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from retrieval.chunking import MAX_CHARS, OVERVIEW, chunk_document, plain_text, sections, whole_document
+from retrieval.documents import Document, FrontMatter
+from retrieval.german_text import char_ngrams, lemmas
+from retrieval.offices import Office, parse_intervals
+from retrieval.query_expansion import DEFAULT_LEXICON, expand_query, load_lexicon
+
+
+def doc(body: str, **meta) -> Document:
+    fm = FrontMatter(id="d", type="service", title="Personalausweis", url="https://x.org", updated=date(2026, 1, 1),
+                     keywords=["Perso"], **meta)
+    return Document(meta=fm, body=body, source="d.md", content_hash="h")
+
+
+def test_chunks_follow_sections_and_carry_title():
+    body = "Einleitung.\n\n## Gebühren\n\n37 Euro.\n\n## Unterlagen\n\n- Foto\n- alter Ausweis"
+    chunks = chunk_document(doc(body))
+    assert [c.section for c in chunks] == [OVERVIEW, "Gebühren", "Unterlagen"]
+    assert chunks[0].text.startswith("Personalausweis\nSuchbegriffe: Perso\n\nEinleitung.")
+    assert all(c.title == "Personalausweis" and c.doc_id == "d" for c in chunks)
+    assert [c.chunk_id for c in chunks] == ["d#0", "d#1", "d#2"]
+
+
+def test_long_sections_are_cut_at_sentence_boundaries():
+    sentence = "Dies ist ein Satz mit einigen Wörtern über die Anmeldung. "
+    chunks = chunk_document(doc("## Lang\n\n" + sentence * 60))
+    long_parts = [c for c in chunks if c.section == "Lang"]
+    assert len(long_parts) > 1
+    assert all(len(c.text) <= MAX_CHARS + len(sentence) for c in long_parts)
+    assert all(c.text.rstrip().endswith(".") for c in long_parts)
+
+
+def test_chunk_hash_changes_only_with_content():
+    a = chunk_document(doc("## A\n\nx\n\n## B\n\ny"))
+    b = chunk_document(doc("## A\n\nx\n\n## B\n\nz"))
+    assert a[1].content_hash == b[1].content_hash and a[2].content_hash != b[2].content_hash
+    assert whole_document(doc("x"))[2] != whole_document(doc("y"))[2]
+
+
+def test_markdown_to_plain_text():
+    assert plain_text("**Fett** und [Link](https://x.org/a_(b)) - ok") == "Fett und Link - ok"
+    assert sections("Vorwort\n# Eins\nA\n### Zwei ###\nB") == [(OVERVIEW, "Vorwort"), ("Eins", "A"), ("Zwei", "B")]
+
+
+def test_lemmas_handle_inflection_and_umlauts():
+    assert lemmas("Die Anmeldungen der Hunde") == ["anmeldung", "hund"]
+    assert lemmas("Führerschein") == lemmas("fuhrerschein")
+    assert "<hun" in char_ngrams(["hundesteuer"]) and "hund" in char_ngrams(["hund"])
+
+
+@pytest.mark.parametrize(("question", "term"), [
+    ("mein perso ist abgelaufen", "Personalausweis"),
+    ("Muss ich den grauen Lappen umtauschen?", "Führerschein"),  # inflected: grauen
+    ("wir ziehen um", "Ummeldung"),
+    ("Knöllchen bekommen", "Bußgeld"),
+])
+def test_colloquial_terms_are_expanded(question, term):
+    assert term in expand_query(question, load_lexicon(DEFAULT_LEXICON))
+
+
+def test_expansion_leaves_plain_questions_alone():
+    lexicon = load_lexicon(DEFAULT_LEXICON)
+    assert expand_query("Was kostet eine Meldebescheinigung?", lexicon) == "Was kostet eine Meldebescheinigung?"
+    assert "Personalausweis" not in expand_query("Personenbeförderungsschein", lexicon)
+
+
+def test_opening_hours():
+    office = Office(id="a", name="Amt", opening_hours={"mo": "08:00-12:00, 14:00-18:00"}, closing_days=[date(2026, 12, 28)])
+    monday = datetime(2026, 11, 23, 9, 30)
+    assert office.is_open(monday) and not office.is_open(monday.replace(hour=13))
+    assert office.hours_text(monday.date()) == "08:00–12:00 Uhr, 14:00–18:00 Uhr"
+    assert office.hours_text(date(2026, 12, 28)) == "geschlossen"  # a Monday, but a closing day
+    with pytest.raises(ValueError, match="Ende liegt vor dem Beginn"):
+        parse_intervals("12:00-08:00")
