@@ -45,16 +45,18 @@ def main() -> None:
     searcher = Searcher(load_latest_good(settings.index_dir), embedder, settings)
     searcher.calibration = None  # features only
 
-    rows, labels, kinds = [], [], []
+    rows, labels, kinds, margins = [], [], [], []
     for q in read_jsonl(args.questions):
         gold = frozenset(q.get("gold") or [])
         result = searcher.search(q["text"])
         rows.append([result.features[f] for f in FEATURES])
+        margins.append(result.features["margin"])
         if q["kind"] == "service":
             labels.append(int(bool(result.hits) and result.hits[0].doc_id in gold))
             kinds.append("service")
             left_out = searcher.search(q["text"], exclude=gold)
             rows.append([left_out.features[f] for f in FEATURES])
+            margins.append(left_out.features["margin"])
             labels.append(0)
             kinds.append("left_out")
         else:
@@ -69,14 +71,20 @@ def main() -> None:
     # Highest thresholds that keep 90 % of correct answers confident / 98 % at least offered.
     answer = max(t for t in grid if np.mean(p[correct] >= t) >= 0.90)
     clarify = min(answer, max(t for t in grid if np.mean(p[correct] >= t) >= 0.98))
+    # Ambiguity: the largest fused-score margin (0.005 steps) below which we ask back, such that
+    # >= 90 % of the correct answers that are confident are still answered directly.
+    margin_arr = np.array(margins)
+    answered = correct & (p >= answer)
+    ambiguity = max(m for m in np.round(np.arange(0, 0.1, 0.005), 3)
+                    if np.mean(margin_arr[answered] >= m) >= 0.90)
     calibration = Calibration(embedder.name, tuple(float(c) for c in model.coef_[0]), float(model.intercept_[0]),
-                              float(answer), float(clarify))
+                              float(answer), float(clarify), float(ambiguity))
     path = calibration_path(embedder.name)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(calibration.to_json(fitted_on=args.questions.name, date=date.today().isoformat(),
                                         examples=len(y)) + "\n", encoding="utf-8")
     print(f"wrote {path}: coef {calibration.coef}, intercept {calibration.intercept:.3f}, "
-          f"answer >= {answer}, clarify >= {clarify}")
+          f"answer >= {answer}, clarify >= {clarify}, ambiguity margin {ambiguity}")
     print("threshold  correct-kept  left-out-flagged  oos-flagged")
     for t in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
         print(f"{t:9.1f}  {np.mean(p[correct] >= t):12.1%}  {np.mean(p[kinds_arr == 'left_out'] < t):16.1%}"

@@ -2,22 +2,128 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
+from bot.settings import get_settings
 from retrieval import cli as retrieval_cli
-from retrieval.settings import get_retrieval_settings
 
 app = typer.Typer(help="Kommunalbot: Bürgerfragen aus der Wissensbasis der Kommune beantworten.",
                   no_args_is_help=True)
 retrieval_cli.register(app)
+rasa_app = typer.Typer(help="Rasa-Dialogschicht.", no_args_is_help=True)
+app.add_typer(rasa_app, name="rasa")
+console, err = retrieval_cli.console, retrieval_cli.err
 
 
 @app.command()
-def demo() -> None:
-    """Baut den Index der Wissensbasis und startet eine interaktive Suche im Terminal."""
-    settings = get_retrieval_settings()
-    retrieval_cli.run_build(settings.kb_dir, settings)
-    retrieval_cli.interactive_search(settings)
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Adresse des Chat-Dienstes")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port des Chat-Dienstes")] = None,
+    terminal: Annotated[bool, typer.Option("--terminal", help="Zusätzlich im Terminal mit dem Bot chatten")] = False,
+) -> None:
+    """Baut den Index, startet Chat-Dienst und Rasa, wartet auf Bereitschaft; Strg+C beendet beides sauber."""
+    from bot.stack import Stack
+
+    settings = get_settings()
+    updates = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    settings = settings.model_copy(update=updates)
+    retrieval_cli.run_build(settings.kb_dir, settings, quiet=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    with err.status("Starte Chat-Dienst und Rasa (beim ersten Mal wird Rasa trainiert) …"):
+        stack = Stack(settings).start()
+    try:
+        console.print(f"Kommunalbot läuft: http://{settings.host}:{settings.port}  (Beenden mit Strg+C)")
+        if terminal:
+            terminal_chat(stack)
+        else:
+            stop.wait()
+    finally:
+        with err.status("Beende …"):
+            stack.stop()
+
+
+def terminal_chat(stack) -> None:
+    """A chat through the real stack (Rasa, actions, retrieval) in the terminal."""
+    import uuid
+
+    from bot.rasa_client import APOLOGY, RasaUnavailableError
+
+    sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    console.print("Schreiben Sie Ihre Frage (leere Eingabe oder Strg+D beendet).")
+    while True:
+        try:
+            text = console.input("[bold]Sie> [/bold]").strip()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if not text:
+            return
+        try:
+            messages = stack.client.send(sender, text)
+        except RasaUnavailableError:
+            messages = [{"text": APOLOGY}]
+        for message in messages:
+            if message.get("text"):
+                console.print(f"[cyan]Bot>[/cyan] {message['text']}", highlight=False)
+            for i, button in enumerate(message.get("buttons") or [], start=1):
+                console.print(f"     [{i}] {button['title']}  ({button['payload']})", highlight=False, markup=False)
+
+
+@rasa_app.command("train")
+def rasa_train() -> None:
+    """Trainiert das Rasa-Modell, wenn Trainingsdaten oder Konfiguration sich geändert haben."""
+    from bot.stack import Stack
+
+    settings = get_settings()
+    retrieval_cli.run_build(settings.kb_dir, settings, quiet=True)
+    with err.status("Trainiere Rasa, falls nötig …"):
+        with Stack(settings, with_rasa=False) as stack:
+            console.print(f"Rasa-Modell: {stack.model}")
+
+
+@retrieval_cli.eval_app.command("dialogue")
+def eval_dialogue(
+    questions: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSONL-Fragen (Format von dev.jsonl)")],
+    kb: Annotated[Path, typer.Option("--kb", exists=True, file_okay=False, help="Wissensbasis")],
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Ergebnis je Frage als JSONL")] = None,
+) -> None:
+    """Jede Frage als neues Gespräch durch Rasa, Aktionen und Suche; Zusammenfassung der Ergebnisse."""
+    from bot.dialogue_eval import evaluate_dialogue
+    from bot.stack import Stack
+    from retrieval.evaluation import read_jsonl
+
+    settings = retrieval_cli.eval_index_settings(get_settings(), kb)
+    retrieval_cli.run_build(kb, settings, force=True, quiet=True)
+    rows = read_jsonl(questions)
+    with err.status("Starte Chat-Dienst und Rasa …"):
+        stack = Stack(settings).start()
+    try:
+        with retrieval_cli._progress() as bar:
+            task = bar.add_task("Gespräche", total=len(rows))
+            report = evaluate_dialogue(stack.client, rows, lambda: bar.advance(task))
+    finally:
+        stack.stop()
+    s = report.summary
+    if s.get("service", {}).get("n"):
+        console.print(f"Leistungsfragen (n={s['service']['n']}): richtig {s['service']['ok_share']:.1%}, "
+                      f"sicher falsch {s['service']['bad_share']:.1%}")
+    if s.get("out_of_scope", {}).get("n"):
+        console.print(f"Fachfremd (n={s['out_of_scope']['n']}): abgelehnt/übergeben {s['out_of_scope']['ok_share']:.1%}, "
+                      f"beantwortet {s['out_of_scope']['bad_share']:.1%}")
+    if s.get("handoff", {}).get("n"):
+        console.print(f"Übergabe (n={s['handoff']['n']}): Recall {s['handoff']['ok_share']:.1%}")
+    if s.get("smalltalk", {}).get("n"):
+        console.print(f"Smalltalk (n={s['smalltalk']['n']}): richtige Reaktion {s['smalltalk']['ok_share']:.1%}")
+    console.print(f"Antwortzeit je Zug: p50 {s['latency_ms']['p50']:.0f} ms, p95 {s['latency_ms']['p95']:.0f} ms")
+    if json_out:
+        json_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in report.records), encoding="utf-8")
 
 
 if __name__ == "__main__":

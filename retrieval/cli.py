@@ -211,20 +211,6 @@ def search(
     print_result(result, searcher.level(result), k)
 
 
-def interactive_search(settings: RetrievalSettings) -> None:
-    searcher = _searcher(settings)
-    console.print("Fragen Sie etwas (leere Eingabe oder Strg+D beendet).")
-    while True:
-        try:
-            question = console.input("[bold]Frage> [/bold]").strip()
-        except (EOFError, KeyboardInterrupt):
-            break
-        if not question:
-            break
-        result = searcher.search(question, k=3)
-        print_result(result, searcher.level(result), 3)
-
-
 def eval_index_settings(settings: RetrievalSettings, kb_dir: Path) -> RetrievalSettings:
     """A separate index per evaluated folder, so evaluation never touches the live index."""
     folder = settings.index_dir.parent / "eval-index" / slugify(str(kb_dir.resolve()), max_length=80)

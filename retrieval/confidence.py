@@ -33,6 +33,8 @@ class Calibration:
     # clarify keeps >= 98 % of them at least offered as a choice.
     answer_threshold: float = 0.5
     clarify_threshold: float = 0.2
+    # Two services nearly tied (fused-score margin below this): ask back even when confident.
+    ambiguity_margin: float = 0.0
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.intercept + sum(c * features[name] for c, name in zip(self.coef, FEATURES))
@@ -41,7 +43,8 @@ class Calibration:
     def to_json(self, **extra: object) -> str:
         return json.dumps({"model": self.model, "features": FEATURES, "coef": self.coef,
                            "intercept": self.intercept, "answer_threshold": self.answer_threshold,
-                           "clarify_threshold": self.clarify_threshold, **extra}, indent=1, ensure_ascii=False)
+                           "clarify_threshold": self.clarify_threshold, "ambiguity_margin": self.ambiguity_margin,
+                           **extra}, indent=1, ensure_ascii=False)
 
 
 def calibration_path(model: str) -> Path:
@@ -57,7 +60,7 @@ def load_calibration(model: str) -> Calibration | None:
     if tuple(data["features"]) != FEATURES:
         raise ValueError(f"{path}: Merkmale {data['features']} passen nicht zu {FEATURES}")
     return Calibration(data["model"], tuple(data["coef"]), data["intercept"], data["answer_threshold"],
-                       data["clarify_threshold"])
+                       data["clarify_threshold"], data.get("ambiguity_margin", 0.0))
 
 
 def uncalibrated_probability(features: dict[str, float]) -> float:

@@ -73,9 +73,10 @@ def evaluate_questions(searcher: Searcher, questions: list[dict[str, Any]],
     for q in questions:
         result = searcher.search(q["text"], k=10)
         ranked = [h.doc_id for h in result.hits]
-        confident = searcher.level(result) == "answer"
+        confident = searcher.confident(result)
         records.append({"id": q["id"], "ranked": ranked, "scores": [round(h.score, 4) for h in result.hits],
-                        "confident": confident, "confidence": round(result.confidence, 4)})
+                        "confident": confident, "confidence": round(result.confidence, 4),
+                        "level": searcher.level(result)})
         if q["kind"] == "service":
             gold = set(q.get("gold") or [])
             rankings.append((ranked, gold))

@@ -88,9 +88,19 @@ class Searcher:
             return self.settings.clarify_threshold
         return self.calibration.clarify_threshold if self.calibration else 0.3
 
+    @property
+    def ambiguity_margin(self) -> float:
+        if self.settings.ambiguity_margin is not None:
+            return self.settings.ambiguity_margin
+        return self.calibration.ambiguity_margin if self.calibration else 0.0
+
+    def confident(self, result: SearchResult) -> bool:
+        """The calibrated probability says the top document answers the question."""
+        return bool(result.hits) and result.confidence >= self.answer_threshold
+
     def level(self, result: SearchResult) -> str:
-        """The confidence ladder: 'answer', 'clarify' or 'decline'."""
-        if result.hits and result.confidence >= self.answer_threshold:
+        """The confidence ladder: 'answer', 'clarify' (unsure, or two services nearly tied) or 'decline'."""
+        if self.confident(result) and result.features.get("margin", 1.0) >= self.ambiguity_margin:
             return "answer"
         if result.hits and result.confidence >= self.clarify_threshold:
             return "clarify"

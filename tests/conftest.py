@@ -76,3 +76,13 @@ def shared(path: str) -> Path:
     if not target.exists():
         pytest.skip(f"{target} fehlt (gemeinsame Testdaten nicht vorhanden)")
     return target
+
+
+@pytest.fixture(scope="session")
+def sample_index(real_embedder, tmp_path_factory) -> Path:
+    """The sample municipality indexed once per test session with the real model."""
+    from retrieval.index_build import build_index
+
+    index_dir = tmp_path_factory.mktemp("sample-index")
+    build_index(SAMPLE_KB, RetrievalSettings(index_dir=index_dir), real_embedder)
+    return index_dir

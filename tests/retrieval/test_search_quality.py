@@ -5,20 +5,18 @@ from __future__ import annotations
 import pytest
 
 from retrieval.evaluation import evaluate_questions, read_jsonl
-from retrieval.index_build import build_index
 from retrieval.index_store import load_latest_good
 from retrieval.searcher import Searcher
 from retrieval.settings import RetrievalSettings
-from tests.conftest import PROJECT_ROOT, SAMPLE_KB
+from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
-def searcher(real_embedder, tmp_path_factory) -> Searcher:
-    settings = RetrievalSettings(index_dir=tmp_path_factory.mktemp("index"))
-    build_index(SAMPLE_KB, settings, real_embedder)
-    return Searcher(load_latest_good(settings.index_dir), real_embedder, settings)
+def searcher(real_embedder, sample_index) -> Searcher:
+    settings = RetrievalSettings(index_dir=sample_index)
+    return Searcher(load_latest_good(sample_index), real_embedder, settings)
 
 
 def test_quality_floor_on_sample_questions(searcher):

@@ -1,0 +1,149 @@
+"""action_answer_from_kb and action_clarify: the confidence ladder for service questions.
+
+    confident        -> answer with the best section, source link and date, office and links
+    unsure           -> action_clarify: "Meinten Sie …?" with the 2-3 best services as buttons
+    not at all       -> say so and what the bot can do; the second failure in a row offers staff
+    a follow-up      -> "und was kostet das?" answers from the service discussed last
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.actions.handoff import offer_handoff
+from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
+from bot.dialogue.answers import answer_from_document
+from bot.dialogue.facets import facets_of, is_follow_up
+from bot.knowledge import KnowledgeHolder
+from bot.settings import Settings
+from retrieval.searcher import SearchResult
+
+MAX_OPTIONS = 3
+# Options scoring this far below the best are not worth offering.
+OPTION_SCORE_GAP = 0.08
+
+CANNOT_ANSWER = ("Dazu habe ich leider keine verlässliche Information gefunden. Ich beantworte Fragen zu den "
+                 "Leistungen der Stadt, zum Beispiel zu Ausweisen, Ummeldung, Kfz-Zulassung, Abfall, Steuern, "
+                 "Kita oder Bauen. Versuchen Sie es gern mit anderen Worten.")
+
+
+class AnswerFromKb(Action):
+    name = "action_answer_from_kb"
+
+    def __init__(self, knowledge: KnowledgeHolder, settings: Settings):
+        self.knowledge, self.settings = knowledge, settings
+
+    def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        build = self.knowledge.build
+        chosen = tracker.entity("service_id")
+        if chosen and chosen in build.documents:  # a clarification button
+            return self.answer(dispatcher, chosen, facets_of(_question_before_buttons(tracker)), None, 1.0)
+
+        text = tracker.text
+        facets = facets_of(text)
+        last = tracker.slot("last_service")
+        if last in build.documents and is_follow_up(text):
+            return self.answer(dispatcher, last, facets, None, None)
+
+        result = self.knowledge.search(text)
+        level = self.knowledge.searcher.level(result)
+        if level == "answer":
+            top = result.top
+            snippet = top.snippets[0] if top.snippets else None
+            return self.answer(dispatcher, top.doc_id, facets, snippet and (snippet.section, snippet.text),
+                               result.confidence)
+        if level == "clarify":
+            return clarify(dispatcher, tracker, self.settings, result)
+        if last in build.documents and facets:  # "brauch ich einen Termin?" after a service
+            return self.answer(dispatcher, last, facets, None, None)
+        if _probably_wants_staff(tracker):  # NLU was unsure, but a person is the likeliest wish: ask
+            return offer_handoff(dispatcher, lead="")
+        return failed(dispatcher, tracker, self.settings, result)
+
+    def answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
+               confidence: float | None) -> list[Event]:
+        build = self.knowledge.build
+        doc = build.documents[doc_id]
+        offices = [build.offices[o] for o in doc.meta.offices if o in build.offices]
+        calendar = self.knowledge.calendar
+        reply = answer_from_document(doc, facets, snippet, offices, calendar, calendar.now(), confidence)
+        dispatcher.utter(reply.text, custom=reply.custom)
+        return [slot_set("last_service", doc_id), slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]
+
+
+OUT_OF_SCOPE = ("Dabei kann ich leider nicht helfen – ich beantworte nur Fragen zu den Leistungen und Ämtern der "
+                "Stadt, zum Beispiel zu Ausweisen, Ummeldung, Kfz-Zulassung, Abfall, Steuern, Kita oder Bauen.")
+
+
+def failed(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result: SearchResult | None,
+           message: str = CANNOT_ANSWER) -> list[Event]:
+    """One more unanswered question; from the configured count on, offer staff instead."""
+    failures = float(tracker.slot("failed_attempts") or 0) + 1
+    if failures >= settings.failures_before_handoff:
+        return [slot_set("failed_attempts", failures), *offer_handoff(dispatcher)]
+    custom = {"kind": "decline", "confidence": round(result.confidence, 3) if result else None,
+              "services": [h.doc_id for h in result.hits[:3]] if result else []}
+    dispatcher.utter(message, custom=custom)
+    return [slot_set("failed_attempts", failures)]
+
+
+def _probably_wants_staff(tracker: Tracker) -> bool:
+    ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    return bool(ranking) and ranking[0].get("name") in ("request_human", "complaint")
+
+
+def _question_before_buttons(tracker: Tracker) -> str:
+    """The citizen's question that led to the clarification (the button text itself has no facet)."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return users[-2].get("text", "") if len(users) >= 2 else ""
+
+
+class Clarify(Action):
+    name = "action_clarify"
+
+    def __init__(self, knowledge: KnowledgeHolder, settings: Settings):
+        self.knowledge, self.settings = knowledge, settings
+
+    def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        return clarify(dispatcher, tracker, self.settings, self.knowledge.search(tracker.text))
+
+
+def clarify(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result: SearchResult) -> list[Event]:
+    """Offer the best 2-3 services as buttons, plus "Nichts davon"."""
+    if not result.hits:
+        return failed(dispatcher, tracker, settings, result)
+    best = result.hits[0].score
+    options = [h for h in result.hits[:MAX_OPTIONS] if best - h.score <= OPTION_SCORE_GAP]
+    if len(options) < 2:
+        options = result.hits[:2]
+    buttons = [{"title": h.title, "payload": f'/choose_service{{"service_id":"{h.doc_id}"}}'} for h in options]
+    buttons.append({"title": "Nichts davon", "payload": "/none_of_these"})
+    dispatcher.utter("Ich bin mir nicht ganz sicher. Meinten Sie eines davon?", buttons=buttons, custom={
+        "kind": "clarify", "confidence": round(result.confidence, 3),
+        "options": [{"service_id": h.doc_id, "title": h.title, "url": h.url} for h in options]})
+    return [slot_set("offered_services", [h.doc_id for h in options])]
+
+
+class OutOfScope(Action):
+    """A polite decline that says what the bot can do; never an invented answer."""
+
+    name = "action_out_of_scope"
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        return failed(dispatcher, tracker, self.settings, None, OUT_OF_SCOPE)
+
+
+class NoneOfThese(Action):
+    """The citizen rejected every offered service: count it and offer staff."""
+
+    name = "action_none_of_these"
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        failures = float(tracker.slot("failed_attempts") or 0) + 1
+        return [slot_set("failed_attempts", failures), slot_set("offered_services", None), *offer_handoff(dispatcher)]

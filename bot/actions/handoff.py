@@ -1,0 +1,131 @@
+"""Handing a conversation to staff, within or outside office hours, and the callback form."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from bot.actions.protocol import Action, Dispatcher, Event, Tracker, active_loop, followup, slot_set
+from bot.knowledge import KnowledgeHolder
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class HandoffSink(Protocol):
+    """Where handoffs go (the conversation store marks them for the staff console)."""
+
+    def handoff_requested(self, conversation_id: str, staff_available: bool) -> None: ...
+
+    def contact_left(self, conversation_id: str, contact: str) -> None: ...
+
+
+class LoggingHandoffSink:
+    def handoff_requested(self, conversation_id: str, staff_available: bool) -> None:
+        log.info("Übergabe angefordert (Team erreichbar: %s)", staff_available)
+
+    def contact_left(self, conversation_id: str, contact: str) -> None:
+        log.info("Rückrufwunsch hinterlassen")  # never log the contact itself
+
+
+def offer_handoff(dispatcher: Dispatcher, lead: str = "Da komme ich leider nicht weiter. ") -> list[Event]:
+    dispatcher.utter(
+        f"{lead}Soll ich Sie mit einer Mitarbeiterin oder einem Mitarbeiter verbinden?",
+        buttons=[{"title": "Ja, bitte verbinden", "payload": "/affirm"}, {"title": "Nein, danke", "payload": "/deny"}],
+        custom={"kind": "handoff_offer"})
+    return [slot_set("handoff_offered", True)]
+
+
+class OfferHandoff(Action):
+    name = "action_offer_handoff"
+
+    def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        return offer_handoff(dispatcher, lead="")
+
+
+class DeclineHandoff(Action):
+    name = "action_decline_handoff"
+
+    def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        dispatcher.utter("In Ordnung. Sie können mir gern eine andere Frage stellen.", custom={"kind": "smalltalk"})
+        return [slot_set("handoff_offered", False), slot_set("failed_attempts", 0.0)]
+
+
+class Handoff(Action):
+    name = "action_handoff"
+
+    def __init__(self, knowledge: KnowledgeHolder, settings: Settings, sink: HandoffSink):
+        self.knowledge, self.settings, self.sink = knowledge, settings, sink
+
+    def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        calendar = self.knowledge.calendar
+        now = calendar.now()
+        office = self.knowledge.build.offices.get(self.settings.handoff_office)
+        available = office is None or calendar.is_open(office, now)
+        self.sink.handoff_requested(tracker.sender_id, available)
+        events = [slot_set("handoff", True), slot_set("handoff_offered", False), slot_set("failed_attempts", 0.0)]
+        if available:
+            dispatcher.utter("Ich gebe Ihr Anliegen an eine Mitarbeiterin oder einen Mitarbeiter weiter. "
+                             "Gleich meldet sich jemand hier im Chat – bitte haben Sie einen Moment Geduld.",
+                             custom={"kind": "handoff", "staff_available": True})
+            return events
+        opening = calendar.next_opening(office, now)
+        when = f"{calendar.describe(opening, now)} wieder" if opening else "bald wieder"
+        dispatcher.utter(f"Unser Team ist gerade nicht im Dienst und ist {when} für Sie da.",
+                         custom={"kind": "handoff", "staff_available": False,
+                                 "back_at": opening.isoformat() if opening else None})
+        return [*events, followup("contact_form")]
+
+
+def normalise_contact(value: str) -> str | None:
+    """A valid e-mail address or phone number in canonical form, else None."""
+    value = value.strip()
+    if "@" in value:
+        try:
+            return validate_email(value, check_deliverability=False).normalized
+        except EmailNotValidError:
+            return None
+    try:
+        number = phonenumbers.parse(value, "DE")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class ValidateContactForm(Action):
+    name = "validate_contact_form"
+
+    def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        if tracker.intent in ("deny", "goodbye"):
+            dispatcher.utter("Kein Problem, dann ohne Rückruf. Sie erreichen uns auch über die Behördennummer 115 "
+                             "oder schreiben Sie uns später hier im Chat.", custom={"kind": "handoff"})
+            return [slot_set("contact", None), slot_set("requested_slot", None), active_loop(None)]
+        candidate = tracker.slots_to_validate().get("contact")
+        if candidate is None:
+            return []
+        contact = normalise_contact(str(candidate))
+        if contact is None:
+            dispatcher.utter("Das sieht nicht nach einer E-Mail-Adresse oder Telefonnummer aus. Bitte prüfen Sie die "
+                             "Angabe, z. B. name@beispiel.de oder 0151 2345678 – oder schreiben Sie „nein“.")
+        return [slot_set("contact", contact)]
+
+
+class SubmitContact(Action):
+    name = "action_submit_contact"
+
+    def __init__(self, sink: HandoffSink):
+        self.sink = sink
+
+    def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        contact = tracker.slot("contact")
+        if contact:
+            self.sink.contact_left(tracker.sender_id, contact)
+            dispatcher.utter("Danke! Wir melden uns so bald wie möglich bei Ihnen. Ihre Kontaktdaten verwenden wir nur "
+                             "für diesen Rückruf und löschen sie danach.", custom={"kind": "handoff"})
+        # The contact lives in the handoff record only, not in the dialogue state.
+        return [slot_set("contact", None)]

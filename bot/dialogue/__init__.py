@@ -1,0 +1,1 @@
+"""Dialogue helpers without Rasa or HTTP: facets, answer texts, office hours."""

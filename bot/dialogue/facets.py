@@ -1,0 +1,46 @@
+"""What a question asks about (cost, documents, place, deadline, online, appointment).
+
+Used to pick the section of a page that answers the question, and to recognise follow-ups
+("und was kostet das?") that refer to the service discussed before.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.german_text import fold, lemmas
+
+# Patterns on the folded question (umlauts as a/o/u).
+FACETS: dict[str, re.Pattern[str]] = {
+    "cost": re.compile(r"\b(kost\w*|gebuhr\w*|preis\w*|teuer\w*|euro|bezahl\w*|zahl(e|en|t)\b|billig\w*|umsonst|gratis)"),
+    "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|nachweis\w*|papiere|formular\w*|brauch\w* ich (alles|fur))"),
+    "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens)"),
+    "online": re.compile(r"\b(online|internet|digital\w*|von zu ?hause|per mail|e-?mail)"),
+    "appointment": re.compile(r"\b(termin\w*|vorbeikommen|einfach so vorbei)"),
+    "where": re.compile(r"\b(wo\b|wohin|adresse|zustandig\w*|welches amt|welche stelle)"),
+}
+# Section headings that answer each facet.
+SECTION_WORDS: dict[str, tuple[str, ...]] = {
+    "cost": ("gebühr", "kosten", "preis", "steuers", "beitr"),
+    "documents": ("unterlagen", "voraussetzung", "mitbringen", "nachweis"),
+    "deadline": ("frist", "dauer", "fällig", "bearbeitung"),
+    "online": ("online",),
+}
+_FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "online", "termin", "genau", "und",
+                "brauchen", "teuer", "lange", "denn", "dafur", "das", "da"}
+
+
+def facets_of(question: str) -> list[str]:
+    folded = fold(question)
+    return [name for name, pattern in FACETS.items() if pattern.search(folded)]
+
+
+def is_follow_up(question: str) -> bool:
+    """A short question without a topic of its own: 'und was kostet das?', 'wo genau?'."""
+    topic_words = [w for w in lemmas(question) if w not in _FACET_WORDS]
+    return bool(facets_of(question)) and len(topic_words) <= 1 and len(question) <= 60
+
+
+def section_matches(facet: str, heading: str) -> bool:
+    heading = heading.lower()
+    return any(word in heading for word in SECTION_WORDS.get(facet, ()))

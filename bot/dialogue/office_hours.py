@@ -1,0 +1,56 @@
+"""Office hours with public holidays: is an office open, what are today's hours, when next."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from retrieval.offices import WEEKDAY_NAMES, Office
+
+
+class OfficeCalendar:
+    """Opening hours from offices.yaml, closed on the federal state's public holidays."""
+
+    def __init__(self, federal_state: str, timezone: str = "Europe/Berlin"):
+        self.holidays = holidays.country_holidays("DE", subdiv=federal_state, language="de")
+        self.tz = ZoneInfo(timezone)
+
+    def now(self) -> datetime:
+        return datetime.now(self.tz).replace(tzinfo=None)
+
+    def holiday(self, day: date) -> str | None:
+        return self.holidays.get(day)
+
+    def is_open(self, office: Office, moment: datetime) -> bool:
+        return not self.holiday(moment.date()) and office.is_open(moment)
+
+    def hours_today(self, office: Office, moment: datetime) -> str:
+        name = self.holiday(moment.date())
+        if name:
+            return f"heute geschlossen ({name})"
+        if not office.opening_hours:
+            return office.note or "Öffnungszeiten siehe Webseite"
+        return f"heute {office.hours_text(moment.date())}"
+
+    def next_opening(self, office: Office, moment: datetime) -> datetime | None:
+        """The next moment (from ``moment`` on) at which the office is open, within 3 weeks."""
+        for offset in range(22):
+            day = moment.date() + timedelta(days=offset)
+            if self.holiday(day):
+                continue
+            for start, end in office.intervals_on(day):
+                opening = datetime.combine(day, start)
+                if offset == 0 and moment.time() >= end:
+                    continue
+                return max(opening, moment) if offset == 0 else opening
+        return None
+
+    @staticmethod
+    def describe(moment: datetime, now: datetime) -> str:
+        """'heute ab 14:00 Uhr', 'morgen ab 08:00 Uhr', 'am Montag, 28.12., ab 08:00 Uhr'."""
+        days = (moment.date() - now.date()).days
+        when = ("heute" if days == 0 else "morgen" if days == 1
+                else f"am {WEEKDAY_NAMES[moment.weekday()]}, {moment:%d.%m.},")
+        return f"{when} ab {moment:%H:%M} Uhr"

@@ -1,0 +1,77 @@
+"""Question sets through the real stack: Rasa (NLU + policy), the action server, retrieval.
+
+Each line is a fresh conversation. Outcome of the first turn: answer | clarify | handoff |
+decline | smalltalk, taken from the ``kind`` our responses carry.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bot.rasa_client import RasaClient
+
+OUTCOME_OF_KIND = {"answer": "answer", "clarify": "clarify", "handoff": "handoff", "handoff_offer": "handoff",
+                   "decline": "decline", "smalltalk": "smalltalk"}
+
+
+def run_turn(client: RasaClient, text: str) -> dict[str, Any]:
+    sender = f"eval-{uuid.uuid4().hex}"
+    started = time.perf_counter()
+    messages = client.send(sender, text)
+    latency_ms = (time.perf_counter() - started) * 1000
+    latest = client.tracker(sender).get("latest_message") or {}
+    customs = [m["custom"] for m in messages if isinstance(m.get("custom"), dict)]
+    kind = next((c.get("kind") for c in customs if c.get("kind")), None)
+    services: list[str] = []
+    act = None
+    for custom in customs:
+        if custom.get("service_id"):
+            services.append(custom["service_id"])
+        services += [o["service_id"] for o in custom.get("options") or []]
+        act = act or custom.get("act")
+    intent = (latest.get("intent") or {}).get("name")
+    return {"outcome": OUTCOME_OF_KIND.get(kind or "", "decline"), "services": services, "intent": intent,
+            "act": act or (intent if OUTCOME_OF_KIND.get(kind or "") == "smalltalk" else None),
+            "latency_ms": round(latency_ms, 1), "texts": [m.get("text") for m in messages if m.get("text")]}
+
+
+@dataclass
+class DialogueReport:
+    records: list[dict[str, Any]] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def evaluate_dialogue(client: RasaClient, questions: list[dict[str, Any]],
+                      on_progress: Callable[[], None] | None = None) -> DialogueReport:
+    report = DialogueReport()
+    counts: dict[str, dict[str, int]] = {k: {"n": 0, "ok": 0, "bad": 0} for k in ("service", "out_of_scope", "handoff", "smalltalk")}
+    for q in questions:
+        turn = run_turn(client, q["text"])
+        report.records.append({"id": q["id"], **{k: turn[k] for k in ("outcome", "services", "intent", "act", "latency_ms")}})
+        c = counts.setdefault(q["kind"], {"n": 0, "ok": 0, "bad": 0})
+        c["n"] += 1
+        gold = set(q.get("gold") or [])
+        if q["kind"] == "service":
+            c["ok"] += turn["outcome"] in ("answer", "clarify") and bool(gold & set(turn["services"]))
+            c["bad"] += turn["outcome"] == "answer" and not (gold & set(turn["services"][:1]))
+        elif q["kind"] == "out_of_scope":
+            c["ok"] += turn["outcome"] in ("decline", "handoff")
+            c["bad"] += turn["outcome"] == "answer"
+        elif q["kind"] == "handoff":
+            c["ok"] += turn["outcome"] == "handoff"
+        elif q["kind"] == "smalltalk":
+            c["ok"] += turn["outcome"] == "smalltalk" and turn["act"] == q.get("act")
+        if on_progress:
+            on_progress()
+    latencies = [r["latency_ms"] for r in report.records]
+    report.summary = {kind: {**c, "ok_share": c["ok"] / c["n"] if c["n"] else None,
+                             "bad_share": c["bad"] / c["n"] if c["n"] else None} for kind, c in counts.items()}
+    report.summary["latency_ms"] = {"p50": float(np.percentile(latencies, 50)) if latencies else None,
+                                    "p95": float(np.percentile(latencies, 95)) if latencies else None}
+    return report

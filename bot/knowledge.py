@@ -1,0 +1,116 @@
+"""The live knowledge: the current index build, its searcher, and the office calendar.
+
+``KnowledgeHolder`` follows the index: when ``kb build`` (or the console's reindex) moves the
+``current`` pointer, the next request loads the new build and swaps it in. Requests already
+running finish on the build they started with. A damaged new build is refused and the old
+one keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from bot.dialogue.office_hours import OfficeCalendar
+from bot.settings import Settings
+from retrieval.embedder import Embedder, load_embedder
+from retrieval.index_store import IndexBuild, IndexUnavailableError, current_build_path, load_latest_good
+from retrieval.query_expansion import expand_query
+from retrieval.searcher import MAX_QUERY_CHARS, SearchResult, Searcher
+
+log = logging.getLogger(__name__)
+RELOAD_CHECK_SECONDS = 2.0
+QUERY_CACHE_SIZE = 2048
+
+
+class QueryVectorCache:
+    """Query text -> vector. NLU embeds each message once; the action reuses the vector."""
+
+    def __init__(self, size: int = QUERY_CACHE_SIZE):
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            vector = self._items.get(key)
+            if vector is not None:
+                self._items.move_to_end(key)
+            return vector
+
+    def put(self, key: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._items[key] = vector
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+class KnowledgeHolder:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.embedder = embedder or load_embedder(settings)
+        self.calendar = OfficeCalendar(settings.federal_state, settings.timezone)
+        self.cache = QueryVectorCache()
+        self._searcher: Searcher | None = None
+        self._loaded_path: Path | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self.last_error: str | None = None
+
+    @property
+    def searcher(self) -> Searcher:
+        self._maybe_reload()
+        if self._searcher is None:
+            raise IndexUnavailableError(self.last_error or "Kein Suchindex geladen.")
+        return self._searcher
+
+    @property
+    def build(self) -> IndexBuild:
+        return self.searcher.build
+
+    def reload(self) -> None:
+        """Load the current (or newest intact) build; keep the old one if that fails."""
+        with self._lock:
+            try:
+                build = load_latest_good(self.settings.index_dir)
+                if self._searcher is None or build.path != self._searcher.build.path:
+                    self._searcher = Searcher(build, self.embedder, self.settings)
+                    log.info("Index %s geladen (%d Dokumente)", build.build_id, len(build.documents))
+                self._loaded_path = current_build_path(self.settings.index_dir)
+                self.last_error = None
+            except (IndexUnavailableError, ValueError) as e:
+                self.last_error = str(e)
+                self._loaded_path = current_build_path(self.settings.index_dir)  # do not retry in a loop
+                log.error("Index nicht geladen, der bisherige bleibt aktiv: %s", e)
+            self._checked = time.monotonic()
+
+    def _maybe_reload(self) -> None:
+        if self._searcher is not None and time.monotonic() - self._checked < RELOAD_CHECK_SECONDS:
+            return
+        if self._searcher is None or current_build_path(self.settings.index_dir) != self._loaded_path:
+            self.reload()
+        self._checked = time.monotonic()
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The vector retrieval uses for ``text`` (expanded query), computed once."""
+        searcher = self.searcher
+        expanded = expand_query(text.strip()[:MAX_QUERY_CHARS], searcher.lexicon)
+        vector = self.cache.get(expanded)
+        if vector is None:
+            vector = searcher.embed_query(expanded)
+            self.cache.put(expanded, vector)
+        return vector
+
+    def search(self, text: str, exclude: frozenset[str] = frozenset()) -> SearchResult:
+        searcher = self.searcher
+        text = text.strip()[:MAX_QUERY_CHARS]
+        if not text:
+            return SearchResult(text, text, [], 0.0)
+        expanded = expand_query(text, searcher.lexicon)
+        return searcher.rank(text, expanded, self.query_vector(text), k=10, exclude=exclude)

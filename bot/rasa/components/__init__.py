@@ -1,0 +1,1 @@
+"""Custom Rasa components (loaded by Rasa from its own environment)."""

@@ -1,0 +1,201 @@
+"""Custom actions against the real retrieval on the sample municipality (no Rasa needed)."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.actions.handoff import normalise_contact
+from bot.actions.protocol import Dispatcher, Tracker
+from bot.actions.webhook import build_actions
+from bot.knowledge import KnowledgeHolder
+from bot.main import create_app
+from tests.bot.conftest import RecordingSink
+
+pytestmark = pytest.mark.model
+WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)
+SUNDAY_11 = datetime(2026, 11, 29, 11, 0)
+
+
+def tracker(text: str, intent: str = "ask_service", slots: dict | None = None, entities: list | None = None,
+            events: list | None = None) -> dict:
+    return {"sender_id": "test", "slots": slots or {}, "events": events or [{"event": "user", "text": text}],
+            "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}}
+
+
+def run(actions, name: str, payload: dict):
+    dispatcher = Dispatcher()
+    events = actions[name].run(dispatcher, Tracker.from_json(payload), {})
+    return dispatcher.messages, {e["name"]: e.get("value") for e in events if e["event"] == "slot"}, events
+
+
+@pytest.fixture
+def actions(knowledge, bot_settings):
+    sink = RecordingSink()
+    registry = build_actions(knowledge, bot_settings, sink)
+    registry["_sink"] = sink
+    return registry
+
+
+def test_confident_answer_is_short_with_source_date_office_and_links(actions, at_time):
+    at_time(WEDNESDAY_10)
+    messages, slots, _ = run(actions, "action_answer_from_kb", tracker("Was kostet ein Reisepass?"))
+    (message,) = messages
+    text = message["text"]
+    assert text.startswith("**Reisepass beantragen** – Gebühren")
+    assert "70 Euro ab 24 Jahren" in text and len(text) < 900
+    assert "Quelle: https://www.musterstadt.example/buergerservice/reisepass (Stand: 14.10.2026)" in text
+    assert "Termin buchen: https://termine.musterstadt.example/buergerbuero" in text
+    assert message["custom"]["kind"] == "answer" and message["custom"]["service_id"] == "reisepass-beantragen"
+    assert slots["last_service"] == "reisepass-beantragen" and slots["failed_attempts"] == 0
+
+
+def test_answer_names_office_with_todays_hours(actions, at_time):
+    at_time(WEDNESDAY_10)
+    messages, _, _ = run(actions, "action_answer_from_kb", tracker("Wie melde ich meinen Hund an?"))
+    assert "Zuständig: Steueramt und Stadtkasse, Rathausplatz 1, 12345 Musterstadt – heute 08:30–12:00 Uhr" in messages[0]["text"]
+    assert "Online erledigen: https://buergerportal.musterstadt.example/hundesteuer" in messages[0]["text"]
+
+
+def test_holiday_closes_the_office(actions, at_time):
+    at_time(datetime(2026, 12, 25, 10, 0))  # Christmas, a Friday
+    messages, _, _ = run(actions, "action_answer_from_kb", tracker("Wie melde ich meinen Hund an?"))
+    assert "heute geschlossen (Erster Weihnachtstag)" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("und was kostet das?", "22,80 Euro unter 24 Jahren"),
+    ("brauch ich einen Termin?", "Termin buchen: https://termine.musterstadt.example/buergerbuero"),
+    ("geht das auch online?", "Personalausweis"),
+])
+def test_follow_up_refers_to_last_service(actions, question, expected):
+    messages, slots, _ = run(actions, "action_answer_from_kb",
+                             tracker(question, slots={"last_service": "personalausweis-beantragen"}))
+    assert messages[0]["custom"]["service_id"] == "personalausweis-beantragen"
+    assert expected in messages[0]["text"]
+
+
+def test_unsure_retrieval_asks_back_with_buttons(bot_settings, real_embedder):
+    strict = bot_settings.model_copy(update={"answer_threshold": 0.999, "clarify_threshold": 0.0})
+    registry = build_actions(KnowledgeHolder(strict, real_embedder), strict, RecordingSink())
+    messages, slots, _ = run(registry, "action_answer_from_kb", tracker("Ich brauche eine Urkunde"))
+    (message,) = messages
+    assert message["text"].startswith("Ich bin mir nicht ganz sicher. Meinten Sie")
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert 3 <= len(payloads) <= 4 and payloads[-1] == "/none_of_these"
+    assert all(p.startswith('/choose_service{"service_id":"') for p in payloads[:-1])
+    assert "urkunden-bestellen" in slots["offered_services"]
+
+
+def test_button_answers_directly(actions):
+    events = [{"event": "user", "text": "was kostet das standesamt"}, {"event": "user", "text": "/choose_service"}]
+    payload = tracker("/choose_service", intent="choose_service", events=events,
+                      entities=[{"entity": "service_id", "value": "urkunden-bestellen"}])
+    messages, slots, _ = run(actions, "action_answer_from_kb", payload)
+    assert messages[0]["custom"]["service_id"] == "urkunden-bestellen"
+    assert "12 Euro" in messages[0]["text"]  # the facet of the original question (cost)
+
+
+def test_two_failures_in_a_row_offer_staff(actions):
+    first, slots, _ = run(actions, "action_answer_from_kb", tracker("xqzv wbbrt flumm"))
+    assert first[0]["custom"]["kind"] == "decline" and slots["failed_attempts"] == 1
+    second, slots, _ = run(actions, "action_answer_from_kb",
+                           tracker("xqzv wbbrt flumm zwo", slots={"failed_attempts": 1.0}))
+    assert second[0]["custom"]["kind"] == "handoff_offer"
+    assert [b["payload"] for b in second[0]["buttons"]] == ["/affirm", "/deny"]
+    assert slots["handoff_offered"] is True
+
+
+def test_none_of_these_offers_staff(actions):
+    messages, slots, _ = run(actions, "action_none_of_these", tracker("/none_of_these", intent="none_of_these"))
+    assert messages[0]["custom"]["kind"] == "handoff_offer" and slots["failed_attempts"] == 1
+
+
+def test_handoff_within_office_hours(actions, at_time):
+    at_time(WEDNESDAY_10)
+    messages, slots, events = run(actions, "action_handoff", tracker("Mensch bitte", intent="request_human"))
+    assert "Gleich meldet sich jemand" in messages[0]["text"]
+    assert slots["handoff"] is True and not [e for e in events if e["event"] == "followup"]
+    assert actions["_sink"].handoffs == [("test", True)]
+
+
+def test_handoff_outside_hours_says_when_and_opens_contact_form(actions, at_time):
+    at_time(SUNDAY_11)
+    messages, _, events = run(actions, "action_handoff", tracker("Mensch bitte", intent="request_human"))
+    assert "ist morgen ab 08:00 Uhr wieder für Sie da" in messages[0]["text"]
+    assert {"event": "followup", "name": "contact_form"} in events
+    assert actions["_sink"].handoffs == [("test", False)]
+
+
+def test_next_opening_skips_holidays(actions, at_time):
+    at_time(datetime(2026, 12, 24, 20, 0))  # Thursday evening before Christmas
+    messages, _, _ = run(actions, "action_handoff", tracker("Mensch bitte", intent="request_human"))
+    assert "am Montag, 28.12., ab 08:00 Uhr" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("max.mustermann@example.org", "max.mustermann@example.org"),
+    ("0151 23456789", "+4915123456789"),
+    ("+49 (30) 1234567", "+49301234567"),
+    ("max@", None), ("12", None), ("ruf mich an", None),
+])
+def test_contact_validation(raw, expected):
+    assert normalise_contact(raw) == expected
+
+
+def test_contact_form_validates_and_submits(actions):
+    validate = lambda text, intent="inform": run(actions, "validate_contact_form", tracker(  # noqa: E731
+        text, intent=intent, events=[{"event": "user", "text": text}, {"event": "slot", "name": "contact", "value": text}]))
+    bad_messages, bad_slots, _ = validate("meine mail ist kaputt")
+    assert bad_slots == {"contact": None} and "E-Mail-Adresse oder Telefonnummer" in bad_messages[0]["text"]
+    _, good_slots, _ = validate("Max@Example.org")
+    assert good_slots == {"contact": "Max@example.org"}
+    messages, slots, _ = run(actions, "action_submit_contact", tracker("x", slots={"contact": "Max@example.org"}))
+    assert actions["_sink"].contacts == [("test", "Max@example.org")] and slots == {"contact": None}
+    assert "löschen sie danach" in messages[0]["text"]
+
+
+def test_refusing_the_contact_form_is_fine(actions):
+    messages, slots, events = run(actions, "validate_contact_form", tracker("nein danke", intent="deny"))
+    assert {"event": "active_loop", "name": None} in events and slots["contact"] is None
+    assert "Kein Problem" in messages[0]["text"]
+
+
+def test_office_info(actions, at_time):
+    at_time(WEDNESDAY_10)
+    messages, _, _ = run(actions, "action_office_info", tracker("Wann hat das Standesamt offen?", intent="ask_office"))
+    assert messages[0]["text"].startswith("**Standesamt Musterstadt**\nRathausplatz 3, 12345 Musterstadt\nHeute 08:30–12:00 Uhr.")
+    where, _, _ = run(actions, "action_office_info",
+                      tracker("wo genau?", intent="ask_office", slots={"last_service": "fahrzeug-zulassen"}))
+    assert where[0]["custom"]["office_id"] == "strassenverkehrsamt"
+
+
+def test_webhook_protocol(knowledge, bot_settings):
+    app = create_app(bot_settings, knowledge=knowledge, sink=RecordingSink())
+    with TestClient(app) as client:
+        body = {"next_action": "action_answer_from_kb", "sender_id": "s", "tracker": tracker("Was kostet ein Reisepass?"),
+                "domain": {}, "version": "3.6.21"}
+        plain = client.post("/webhook", json=body)
+        assert plain.status_code == 200 and plain.json()["responses"][0]["custom"]["service_id"] == "reisepass-beantragen"
+        packed = client.post("/webhook", content=zlib.compress(json.dumps(body).encode()),
+                             headers={"Content-Encoding": "deflate", "Content-Type": "application/json"})
+        assert packed.json() == plain.json()
+        unknown = client.post("/webhook", json={**body, "next_action": "action_gibts_nicht"})
+        assert unknown.status_code == 404
+        assert client.post("/internal/nlu-embeddings", json={"texts": ["hallo"]}).status_code == 403
+        ok = client.post("/internal/nlu-embeddings", json={"texts": ["hallo"]},
+                         headers={"X-Internal-Token": app.state.internal_token})
+        assert ok.status_code == 200 and len(ok.json()["vectors"][0]) == 768
+
+
+def test_unsure_nlu_but_person_likely_offers_staff(actions):
+    payload = tracker("kann da mal wer schauen", intent="nlu_fallback")
+    payload["latest_message"]["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.5},
+                                                   {"name": "request_human", "confidence": 0.42},
+                                                   {"name": "ask_service", "confidence": 0.3}]
+    messages, slots, _ = run(actions, "action_answer_from_kb", payload)
+    assert messages[0]["custom"]["kind"] == "handoff_offer" and slots["handoff_offered"] is True
