@@ -18,6 +18,8 @@ app = typer.Typer(help="Kommunalbot: Bürgerfragen aus der Wissensbasis der Komm
 retrieval_cli.register(app)
 rasa_app = typer.Typer(help="Rasa-Dialogschicht.", no_args_is_help=True)
 app.add_typer(rasa_app, name="rasa")
+staff_app = typer.Typer(help="Konten der Mitarbeiterkonsole.", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
 console, err = retrieval_cli.console, retrieval_cli.err
 
 
@@ -74,6 +76,38 @@ def terminal_chat(stack) -> None:
                 console.print(f"[cyan]Bot>[/cyan] {message['text']}", highlight=False)
             for i, button in enumerate(message.get("buttons") or [], start=1):
                 console.print(f"     [{i}] {button['title']}  ({button['payload']})", highlight=False, markup=False)
+
+
+@staff_app.command("add-user")
+def staff_add_user(
+    username: Annotated[str, typer.Argument(help="Benutzername für die Anmeldung")],
+    role: Annotated[str, typer.Option(help="staff, editor oder admin")] = "staff",
+    name: Annotated[Optional[str], typer.Option(help="Anzeigename (Standard: Benutzername)")] = None,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="Passwort (mindestens 10 Zeichen); ohne Option wird gefragt")] = "",
+) -> None:
+    """Legt ein Konto für die Mitarbeiterkonsole an."""
+    from bot.console.auth import ROLES, hash_password
+    from bot.db import repository as repo
+    from bot.db.session import Database, migrate
+
+    if role not in ROLES:
+        err.print(f"[red]Unbekannte Rolle {role!r}; erlaubt: {', '.join(ROLES)}[/red]")
+        raise typer.Exit(2)
+    try:
+        password_hash = hash_password(password)
+    except ValueError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    settings = get_settings()
+    migrate(settings.database_url)
+    db = Database(settings.database_url)
+    with db.session() as s:
+        if repo.get_user(s, username):
+            err.print(f"[red]Benutzer {username!r} gibt es schon.[/red]")
+            raise typer.Exit(1)
+        repo.create_user(s, username, name or username, password_hash, role)
+    console.print(f"Konto {username!r} ({role}) angelegt.")
 
 
 @rasa_app.command("train")

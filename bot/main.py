@@ -1,26 +1,42 @@
-"""The chat service: FastAPI app with Rasa's action webhook, the NLU embedding endpoint, health.
+"""The chat service: public chat API, Rasa's action webhook, NLU embeddings, health.
 
-    create_app(settings) -> FastAPI     (uvicorn bot.main:app)
+    create_app(settings) -> FastAPI
 
-Message flow: widget -> (chat API, next issue) -> Rasa (NLU: intent, using our embeddings;
-dialogue policy) -> /webhook (bot/actions) -> retrieval -> answer back through Rasa.
+Message flow: widget -> /api/chat (bot/chat: mask, store, route) -> Rasa (NLU with our
+embeddings, dialogue policy) -> /webhook (bot/actions) -> retrieval -> replies stored and
+streamed back. After a handoff, messages go to staff (bot/console) instead of Rasa.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.sessions import SessionMiddleware
 from pydantic import BaseModel, Field
+from sqlalchemy import text
 
-from bot.actions.handoff import HandoffSink, LoggingHandoffSink
+from bot import security
+from bot.console import router as console
+from bot.actions.handoff import HandoffSink
 from bot.actions.webhook import action_router, build_actions
+from bot.chat.router import chat_router
+from bot.chat.service import ChatService, DbHandoffSink
+from bot.db import repository as repo
+from bot.db.session import Database, migrate
+from bot.events import EventBus
 from bot.knowledge import KnowledgeHolder
 from bot.rasa_client import RasaClient
 from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+RETENTION_INTERVAL_SECONDS = 6 * 3600
 
 
 class EmbeddingRequest(BaseModel):
@@ -34,17 +50,35 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        await run_in_threadpool(migrate, settings.database_url)
+        db, bus = Database(settings.database_url), EventBus()
         holder = knowledge or await run_in_threadpool(KnowledgeHolder, settings)
         await run_in_threadpool(holder.reload)
-        app.state.knowledge = holder
+        app.state.knowledge, app.state.db, app.state.bus = holder, db, bus
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
-        app.state.actions = build_actions(holder, settings, sink or LoggingHandoffSink())
+        app.state.chat = ChatService(db, app.state.rasa, bus)
+        app.state.actions = build_actions(holder, settings, sink or DbHandoffSink(db, bus))
+        retention = asyncio.create_task(_retention_loop(db, settings.retention_days))
         yield
+        retention.cancel()
+        with suppress(asyncio.CancelledError):
+            await retention
         app.state.rasa.close()
+        db.engine.dispose()
 
     app = FastAPI(title="Kommunalbot", version="0.1.0", lifespan=lifespan,
                   description="Chat-Dienst des Kommunalbots: Antworten aus der Wissensbasis der Kommune.")
     app.state.settings, app.state.internal_token = settings, token
+    security.install(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Content-Type", "Last-Event-ID"], allow_credentials=False, max_age=600)
+    # Staff sessions: signed cookie, HttpOnly, SameSite=strict; Secure behind HTTPS.
+    app.add_middleware(SessionMiddleware, secret_key=settings.session_secret or secrets.token_urlsafe(32),
+                       session_cookie="kommunalbot_staff", max_age=8 * 3600, same_site="strict",
+                       https_only=settings.secure_cookies, path="/staff")
+    console.install(app, settings)
+    app.include_router(chat_router(settings))
     app.include_router(action_router(lambda: app.state.actions))
 
     def internal_only(x_internal_token: Annotated[str, Header()] = "") -> None:
@@ -62,7 +96,7 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
 
         return {"vectors": await run_in_threadpool(embed)}
 
-    @app.get("/health", tags=["Betrieb"], summary="Zustand von Index und Rasa")
+    @app.get("/health", tags=["Betrieb"], summary="Zustand von Rasa, Index und Datenbank")
     async def health(request: Request) -> dict[str, object]:
         holder: KnowledgeHolder = request.app.state.knowledge
         try:
@@ -71,7 +105,35 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
         except Exception as e:  # noqa: BLE001 - reported, not raised
             index = {"status": "error", "detail": str(e)}
         rasa_ok = await run_in_threadpool(request.app.state.rasa.is_ready)
-        status = "ok" if index["status"] == "ok" and rasa_ok else "degraded"
-        return {"status": status, "index": index, "rasa": {"status": "ok" if rasa_ok else "unavailable"}}
+        database = await run_in_threadpool(_database_status, request.app.state.db)
+        ok = index["status"] == "ok" and rasa_ok and database["status"] == "ok"
+        return {"status": "ok" if ok else "degraded", "rasa": {"status": "ok" if rasa_ok else "unavailable"},
+                "index": index, "database": database}
 
     return app
+
+
+def _database_status(db: Database) -> dict[str, str]:
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "backend": db.engine.dialect.name}
+    except Exception as e:  # noqa: BLE001 - reported, not raised
+        return {"status": "error", "backend": db.engine.dialect.name, "detail": type(e).__name__}
+
+
+def apply_retention(db: Database, days: int) -> int:
+    with db.session() as s:
+        return repo.delete_older_than(s, days)
+
+
+async def _retention_loop(db: Database, days: int) -> None:
+    """Delete conversations older than the retention period, now and every few hours."""
+    while True:
+        try:
+            removed = await run_in_threadpool(apply_retention, db, days)
+            if removed:
+                log.info("Aufbewahrungsfrist: %d Gespräche gelöscht", removed)
+        except Exception:  # noqa: BLE001 - a failed run is retried next time
+            log.exception("Löschlauf fehlgeschlagen")
+        await asyncio.sleep(RETENTION_INTERVAL_SECONDS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, field_validator
 
 from retrieval.settings import RetrievalSettings
 
@@ -37,6 +37,32 @@ class Settings(RetrievalSettings):
 
     # How many consecutive unanswered questions before staff are offered.
     failures_before_handoff: int = 2
+
+    # Conversation store: an SQLite file unless DATABASE_URL / database_url names PostgreSQL
+    # (postgresql+psycopg://user@host/db).
+    database_url: str = Field("sqlite:///var/kommunalbot.db", validation_alias=AliasChoices(
+        "KOMMUNALBOT_DATABASE_URL", "DATABASE_URL", "database_url"))
+    retention_days: int = 30
+
+    # Public chat API: who may embed the widget, and limits against abuse.
+    cors_origins: list[str] = []
+    rate_limit_conversation: str = "20/minute"
+    rate_limit_client: str = "60/minute"
+
+    # Staff console
+    session_secret: str | None = None  # set in production; a random one logs everyone out on restart
+    secure_cookies: bool = False  # True behind HTTPS (always in production)
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_driver(cls, url: str) -> str:
+        # Accept the common postgres:// and postgresql:// forms; we use psycopg 3.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
 
 
 @lru_cache

@@ -13,6 +13,8 @@ from bot.knowledge import KnowledgeHolder
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+# What Rasa sees instead of a callback contact: the chat service keeps the contact itself.
+CONTACT_MARKER = "KONTAKT-ANGEGEBEN"
 
 
 class HandoffSink(Protocol):
@@ -108,7 +110,7 @@ class ValidateContactForm(Action):
         candidate = tracker.slots_to_validate().get("contact")
         if candidate is None:
             return []
-        contact = normalise_contact(str(candidate))
+        contact = CONTACT_MARKER if candidate == CONTACT_MARKER else normalise_contact(str(candidate))
         if contact is None:
             dispatcher.utter("Das sieht nicht nach einer E-Mail-Adresse oder Telefonnummer aus. Bitte prüfen Sie die "
                              "Angabe, z. B. name@beispiel.de oder 0151 2345678 – oder schreiben Sie „nein“.")

@@ -15,33 +15,11 @@ from datetime import datetime
 
 import pytest
 
-from bot.dialogue.office_hours import OfficeCalendar
 from bot.rasa_client import RasaClient, RasaUnavailableError
 from bot.rasa_runtime import rasa_env
-from bot.settings import Settings
-from bot.stack import Stack
+from tests.bot.conftest import free_port
 
 pytestmark = pytest.mark.model
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def stack(sample_index, real_embedder):
-    settings = Settings(index_dir=sample_index, port=free_port(), rasa_url=f"http://127.0.0.1:{free_port()}")
-    with Stack(settings) as running:
-        yield running
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    def freeze(moment: datetime) -> None:
-        monkeypatch.setattr(OfficeCalendar, "now", lambda self: moment)
-    return freeze
 
 
 class Conversation:

@@ -1,0 +1,1 @@
+"""The public chat API for the widget."""

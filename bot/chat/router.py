@@ -1,0 +1,141 @@
+"""Public chat API for the widget: /api/chat/...
+
+Start a conversation, send a message (the bot's replies come back directly and as events),
+stream events with resume (SSE, ``Last-Event-ID``), give feedback, delete the conversation.
+The conversation id is a secret only the citizen's browser holds; there are no cookies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from bot.chat.schemas import ConversationCreated, FeedbackIn, Messages, MessageOut, NewMessage
+from bot.chat.service import ChatService, ConversationNotFoundError
+from bot.events import EventBus
+from bot.settings import Settings
+
+KEEPALIVE_SECONDS = 15.0
+NOT_FOUND = "Dieses Gespräch gibt es nicht (mehr). Bitte starten Sie ein neues."
+TOO_MANY = "Zu viele Nachrichten in kurzer Zeit. Bitte warten Sie einen Moment und versuchen Sie es dann erneut."
+
+
+class RateLimits:
+    def __init__(self, settings: Settings):
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.per_conversation = parse(settings.rate_limit_conversation)
+        self.per_client = parse(settings.rate_limit_client)
+
+    def check(self, conversation_id: str, client: str) -> None:
+        if not (self.limiter.hit(self.per_conversation, "conv", conversation_id)
+                and self.limiter.hit(self.per_client, "client", client)):
+            raise HTTPException(429, TOO_MANY, headers={"Retry-After": "30"})
+
+
+def _service(request: Request) -> ChatService:
+    return request.app.state.chat
+
+
+Service = Annotated[ChatService, Depends(_service)]
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def chat_router(settings: Settings) -> APIRouter:
+    router = APIRouter(prefix="/api/chat", tags=["Chat (öffentlich)"])
+    limits = RateLimits(settings)
+
+    @router.post("/conversations", status_code=201, response_model=ConversationCreated,
+                 summary="Neues Gespräch beginnen")
+    def start(request: Request, chat: Service) -> ConversationCreated:
+        limits.check("new", client_of(request))
+        return ConversationCreated(conversation_id=chat.start())
+
+    @router.post("/conversations/{conversation_id}/messages", response_model=Messages,
+                 summary="Nachricht senden; Antworten des Bots kommen zurück",
+                 responses={404: {"description": NOT_FOUND}, 429: {"description": TOO_MANY}})
+    def send(conversation_id: str, body: NewMessage, request: Request, chat: Service) -> Messages:
+        limits.check(conversation_id, client_of(request))
+        try:
+            replies = chat.send(conversation_id, body.text)
+            status = chat.status(conversation_id)
+        except ConversationNotFoundError:
+            raise HTTPException(404, NOT_FOUND) from None
+        return Messages(messages=[MessageOut.of(m) for m in replies], status=status)
+
+    @router.get("/conversations/{conversation_id}/messages", response_model=Messages,
+                summary="Verlauf ab einer laufenden Nummer (nach Neuladen oder Verbindungsabbruch)")
+    def history(conversation_id: str, chat: Service, after: Annotated[int, Query(ge=0)] = 0) -> Messages:
+        try:
+            return Messages(messages=[MessageOut.of(m) for m in chat.messages(conversation_id, after)],
+                            status=chat.status(conversation_id))
+        except ConversationNotFoundError:
+            raise HTTPException(404, NOT_FOUND) from None
+
+    @router.get("/conversations/{conversation_id}/events", summary="Nachrichten in Echtzeit (Server-Sent Events)",
+                response_class=StreamingResponse,
+                description="Jede Nachricht als Ereignis `message` mit `id` = laufende Nummer. Nach einem Abbruch "
+                            "setzt der Browser mit `Last-Event-ID` fort: keine Nachricht fehlt oder kommt doppelt.")
+    async def events(conversation_id: str, request: Request, chat: Service,
+                     after: Annotated[int, Query(ge=0)] = 0,
+                     last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
+        start_after = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+        try:
+            await run_in_threadpool(chat.status, conversation_id)
+        except ConversationNotFoundError:
+            raise HTTPException(404, NOT_FOUND) from None
+        bus: EventBus = request.app.state.bus
+        return StreamingResponse(_stream(chat, bus, request, conversation_id, start_after),
+                                 media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @router.post("/conversations/{conversation_id}/messages/{seq}/feedback", status_code=204,
+                 summary="Rückmeldung zu einer Antwort")
+    def feedback(conversation_id: str, seq: int, body: FeedbackIn, request: Request, chat: Service) -> Response:
+        limits.check(conversation_id, client_of(request))
+        try:
+            chat.feedback(conversation_id, seq, body.helpful, body.text)
+        except ConversationNotFoundError:
+            raise HTTPException(404, "Diese Antwort gibt es nicht.") from None
+        return Response(status_code=204)
+
+    @router.delete("/conversations/{conversation_id}", status_code=204, summary="Mein Gespräch löschen")
+    def delete(conversation_id: str, chat: Service) -> Response:
+        try:
+            chat.delete(conversation_id)
+        except ConversationNotFoundError:
+            raise HTTPException(404, NOT_FOUND) from None
+        return Response(status_code=204)
+
+    return router
+
+
+async def _stream(chat: ChatService, bus: EventBus, request: Request, conversation_id: str,
+                  after: int) -> AsyncIterator[str]:
+    status = None
+    yield "retry: 3000\n\n"
+    while not await request.is_disconnected():
+        try:
+            messages = await run_in_threadpool(chat.messages, conversation_id, after)
+            current = await run_in_threadpool(chat.status, conversation_id)
+        except ConversationNotFoundError:
+            yield "event: deleted\ndata: {}\n\n"
+            return
+        for message in messages:
+            after = message.seq
+            yield f"id: {message.seq}\nevent: message\ndata: {MessageOut.of(message).model_dump_json()}\n\n"
+        if current != status:
+            status = current
+            yield f"event: status\ndata: {json.dumps({'status': status})}\n\n"
+        if not await bus.wait(conversation_id, KEEPALIVE_SECONDS):
+            yield ": keepalive\n\n"

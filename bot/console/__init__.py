@@ -1,0 +1,1 @@
+"""Staff console: login, queues, taking over conversations, users, knowledge-base status."""

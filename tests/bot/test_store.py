@@ -1,0 +1,173 @@
+"""The conversation store on SQLite and on a real PostgreSQL server (127.0.0.1:5432)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, update
+
+from bot.chat.service import ChatService, DbHandoffSink
+from bot.db import repository as repo
+from bot.db.models import CallbackContact, Conversation, Message, utcnow
+from bot.db.session import Database, alembic_config, migrate
+from bot.events import EventBus
+from bot.rasa_client import RasaUnavailableError
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _postgres_url():
+    import psycopg
+
+    name = f"kommunalbot_test_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True,
+                             connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as e:
+        pytest.skip(f"kein PostgreSQL auf 127.0.0.1:5432 erreichbar ({e.__class__.__name__}); "
+                    "auf CI-Maschinen läuft einer")
+    return name, f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    import psycopg
+
+    name, url = _postgres_url()
+    yield url
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def db(db_url) -> Database:
+    migrate(db_url)
+    database = Database(db_url)
+    yield database
+    database.engine.dispose()
+
+
+class FakeRasa:
+    """Test double for Rasa's REST channel: canned replies, records what it was sent."""
+
+    def __init__(self, replies=None, down=False):
+        self.sent, self.replies, self.down = [], replies or [], down
+
+    def send(self, sender, text):
+        if self.down:
+            raise RasaUnavailableError("down")
+        self.sent.append(text)
+        return self.replies
+
+    def tracker(self, sender):
+        return {"latest_message": {"intent": {"name": "ask_service", "confidence": 0.93}}}
+
+
+ANSWER = [{"text": "**Reisepass** – 70 Euro"}, {"custom": {"kind": "answer", "service_id": "reisepass-beantragen",
+                                                          "confidence": 0.81, "sources": [{"title": "Reisepass", "url": "https://x.org"}]}}]
+
+
+def test_migrations_upgrade_downgrade_upgrade(db_url):
+    migrate(db_url)
+    migrate(db_url)  # idempotent
+    database = Database(db_url)
+    tables = set(inspect(database.engine).get_table_names())
+    assert {"conversations", "messages", "feedback", "callback_contacts", "staff_users", "alembic_version"} <= tables
+    command.downgrade(alembic_config(db_url), "base")
+    assert "messages" not in inspect(database.engine).get_table_names()
+    migrate(db_url)
+    assert "messages" in inspect(database.engine).get_table_names()
+    database.engine.dispose()
+
+
+def test_turn_is_stored_masked_with_metadata(db):
+    rasa = FakeRasa(ANSWER)
+    chat = ChatService(db, rasa, EventBus())
+    cid = chat.start()
+    replies = chat.send(cid, "Ich heiße Anna Schmidt, Tel. 0151 23456789 – was kostet ein Reisepass?")
+    assert rasa.sent == ["Ich heiße [Name], Tel. [Telefon] – was kostet ein Reisepass?"]  # Rasa never sees it either
+    assert [m.sender for m in replies] == ["bot"]
+    with db.session() as s:
+        citizen, bot = repo.messages_after(s, cid, 0)
+        assert citizen.text == "Ich heiße [Name], Tel. [Telefon] – was kostet ein Reisepass?"
+        assert (bot.seq, bot.intent, bot.intent_confidence, bot.outcome, bot.confidence) == (2, "ask_service", 0.93, "answer", 0.81)
+        assert bot.retrieved == ["reisepass-beantragen"] and bot.latency_ms is not None
+        assert bot.payload["sources"][0]["url"] == "https://x.org"
+
+
+def test_handoff_routes_to_staff_until_handed_back(db):
+    rasa, bus = FakeRasa(ANSWER), EventBus()
+    chat = ChatService(db, rasa, bus)
+    cid = chat.start()
+    DbHandoffSink(db, bus).handoff_requested(cid, staff_available=True)
+    assert chat.status(cid) == "waiting"
+    assert chat.send(cid, "Hallo, ist jemand da?") == [] and rasa.sent == []
+    with db.session() as s:
+        conversation = repo.get_conversation(s, cid)
+        user = repo.create_user(s, "erika", "Erika M.", "x", "staff")
+        repo.take_over(s, conversation, user)
+        repo.add_message(s, conversation, "staff", "Guten Tag, hier Erika vom Bürgerservice.", staff_user_id=user.id)
+        repo.hand_back(s, conversation)
+    chat.send(cid, "Was kostet ein Reisepass?")
+    assert rasa.sent == ["Was kostet ein Reisepass?"]
+    senders = [m.sender for m in chat.messages(cid)]
+    assert senders == ["citizen", "staff", "citizen", "bot"]
+
+
+def test_callback_contact_kept_apart_and_deleted_on_close(db):
+    ask = [{"text": "Möchten Sie eine E-Mail-Adresse …?"}, {"custom": {"kind": "handoff", "ask_contact": True}}]
+    rasa = FakeRasa(ask)
+    chat = ChatService(db, rasa, EventBus())
+    cid = chat.start()
+    chat.send(cid, "Mensch bitte")
+    rasa.replies = [{"text": "Danke!"}, {"custom": {"kind": "handoff"}}]
+    chat.send(cid, "max.mustermann@example.org")
+    assert rasa.sent[-1] == "KONTAKT-ANGEGEBEN"
+    with db.session() as s:
+        assert s.get(CallbackContact, cid).contact == "max.mustermann@example.org"
+        texts = [m.text for m in repo.messages_after(s, cid, 0)]
+        assert "max.mustermann@example.org" not in " ".join(texts)
+        repo.close(s, repo.get_conversation(s, cid), "erledigt")
+    with db.session() as s:
+        assert s.get(CallbackContact, cid) is None
+        assert repo.get_conversation(s, cid).close_reason == "erledigt"
+
+
+def test_rasa_down_gives_apology_and_staff_button(db):
+    chat = ChatService(db, FakeRasa(down=True), EventBus())
+    cid = chat.start()
+    (reply,) = chat.send(cid, "Was kostet ein Reisepass?")
+    assert reply.payload["kind"] == "error" and "nicht erreichbar" in reply.text
+    assert reply.payload["buttons"] == [{"title": "Mit einer Person sprechen", "payload": "/request_human"}]
+    chat.send(cid, "/request_human")
+    assert chat.status(cid) == "waiting"
+
+
+def test_feedback_retention_delete_and_unanswered(db):
+    rasa = FakeRasa([{"text": "Dazu weiß ich nichts."}, {"custom": {"kind": "decline"}}])
+    chat = ChatService(db, rasa, EventBus())
+    old, recent = chat.start(), chat.start()
+    for cid in (old, recent):
+        chat.send(cid, "Wo  bekomme ich einen Angelschein?")
+    chat.send(recent, "wo bekomme ich einen angelschein?")
+    chat.feedback(recent, 2, helpful=False, text="Meine Mail ist a@b.de")
+    with db.session() as s:
+        ranked = repo.unanswered(s)
+        assert ranked[0]["count"] == 4 and ranked[0]["reasons"] == ["negatives Feedback", "unbeantwortet"]
+        assert repo.messages_after(s, recent, 1)[0].feedback[0].text == "Meine Mail ist [E-Mail]"
+        s.execute(update(Conversation).where(Conversation.id == old).values(updated_at=utcnow() - timedelta(days=31)))
+    with db.session() as s:
+        assert repo.delete_older_than(s, 30) == 1
+    with db.session() as s:
+        assert repo.get_conversation(s, old) is None and repo.get_conversation(s, recent) is not None
+        assert s.query(Message).filter(Message.conversation_id == old).count() == 0
+    chat.delete(recent)
+    with db.session() as s:
+        assert s.query(Message).count() == 0
