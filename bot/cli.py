@@ -42,7 +42,9 @@ def serve(
     with err.status("Starte Chat-Dienst und Rasa (beim ersten Mal wird Rasa trainiert) …"):
         stack = Stack(settings).start()
     try:
-        console.print(f"Kommunalbot läuft: http://{settings.host}:{settings.port}  (Beenden mit Strg+C)")
+        base = f"http://{settings.host}:{settings.port}"
+        console.print(f"Kommunalbot läuft. Demoseite mit Chat-Widget: {base}/  ·  Konsole: {base}/staff/  ·  "
+                      f"API: {base}/docs  (Beenden mit Strg+C)")
         if terminal:
             terminal_chat(stack)
         else:

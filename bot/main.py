@@ -13,11 +13,14 @@ import asyncio
 import logging
 import secrets
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from pydantic import BaseModel, Field
 from sqlalchemy import text
@@ -37,6 +40,7 @@ from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 RETENTION_INTERVAL_SECONDS = 6 * 3600
+WIDGET = Path(__file__).resolve().parent.parent / "widget"
 
 
 class EmbeddingRequest(BaseModel):
@@ -79,6 +83,18 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
                        https_only=settings.secure_cookies, path="/staff")
     console.install(app, settings)
     app.include_router(chat_router(settings))
+    # The widget (one script) and a demo page of a fictional municipality.
+    app.mount("/widget", StaticFiles(directory=WIDGET / "src"), name="widget")
+    app.mount("/demo", StaticFiles(directory=WIDGET / "demo"), name="demo")
+
+    @app.get("/", include_in_schema=False)
+    def demo_page() -> FileResponse:
+        return FileResponse(WIDGET / "demo" / "index.html")
+
+    @app.get("/datenschutz", include_in_schema=False)
+    def privacy_page() -> FileResponse:
+        return FileResponse(WIDGET / "demo" / "datenschutz.html")
+
     app.include_router(action_router(lambda: app.state.actions))
 
     def internal_only(x_internal_token: Annotated[str, Header()] = "") -> None:

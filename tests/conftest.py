@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import textwrap
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,35 @@ def sample_index(real_embedder, tmp_path_factory) -> Path:
     index_dir = tmp_path_factory.mktemp("sample-index")
     build_index(SAMPLE_KB, RetrievalSettings(index_dir=index_dir), real_embedder)
     return index_dir
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack(sample_index, real_embedder, tmp_path_factory):
+    """The real product: chat service (this process) + Rasa, on free ports, with its own database."""
+    from bot.settings import Settings
+    from bot.stack import Stack
+
+    database = tmp_path_factory.mktemp("db") / "kommunalbot.db"
+    settings = Settings(index_dir=sample_index, port=free_port(), rasa_url=f"http://127.0.0.1:{free_port()}",
+                        database_url=f"sqlite:///{database}", rate_limit_client="1000/minute",
+                        rate_limit_conversation="20/minute", cors_origins=["https://www.musterstadt.example"],
+                        session_secret="test-secret-" + "x" * 20)
+    with Stack(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Freeze the office clock of the running stack (the chat service runs in this process)."""
+    from bot.dialogue.office_hours import OfficeCalendar
+
+    def freeze(moment: datetime) -> None:
+        monkeypatch.setattr(OfficeCalendar, "now", lambda self: moment)
+
+    return freeze

@@ -67,7 +67,7 @@ def chat_router(settings: Settings) -> APIRouter:
     def send(conversation_id: str, body: NewMessage, request: Request, chat: Service) -> Messages:
         limits.check(conversation_id, client_of(request))
         try:
-            replies = chat.send(conversation_id, body.text)
+            replies = chat.send(conversation_id, body.text, body.label)
             status = chat.status(conversation_id)
         except ConversationNotFoundError:
             raise HTTPException(404, NOT_FOUND) from None

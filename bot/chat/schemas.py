@@ -15,6 +15,8 @@ class Strict(BaseModel):
 class NewMessage(Strict):
     text: str = Field(min_length=1, max_length=1000, description="Nachricht der Bürgerin / des Bürgers",
                       examples=["Was kostet ein neuer Personalausweis?"])
+    label: str | None = Field(None, max_length=200, description="Beschriftung des Knopfes, wenn `text` dessen "
+                              "Befehl ist (z. B. /choose_service{…}); so steht im Verlauf, was die Person sah")
 
 
 class FeedbackIn(Strict):

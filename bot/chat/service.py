@@ -54,8 +54,11 @@ class ChatService:
             raise ConversationNotFoundError(conversation_id)
         return conversation
 
-    def send(self, conversation_id: str, text: str) -> list[Message]:
-        """Store the citizen's message and, unless staff have it, the bot's replies."""
+    def send(self, conversation_id: str, text: str, label: str | None = None) -> list[Message]:
+        """Store the citizen's message and, unless staff have it, the bot's replies; return both.
+
+        ``label`` is the caption of a clicked button whose command is ``text``.
+        """
         text = text.strip()
         with self.db.session() as s:
             conversation = self._conversation(s, conversation_id, lock=True)
@@ -67,14 +70,16 @@ class ChatService:
                 if contact:  # given on purpose for a callback: kept apart, only until closed
                     repo.store_callback(s, conversation, contact)
                     to_rasa, stored = CONTACT_MARKER, "[Kontaktangabe für Rückruf]"
-            repo.add_message(s, conversation, "citizen", stored)
+            if text.startswith("/") and label:
+                stored = mask_pii(label.strip())
+            citizen = repo.add_message(s, conversation, "citizen", stored)
             # After a handoff, staff get the messages; only the callback form still talks to Rasa.
             routed_to_staff = conversation.status in repo.OPEN_STATUSES and not asking_contact
-            first_seq = conversation.last_seq
         self.bus.notify(conversation_id)
         if routed_to_staff:
-            return []
-        return self._ask_rasa(conversation_id, to_rasa, text, first_seq)
+            return [citizen]
+        # The citizen's own (masked) message first, then the replies.
+        return self._ask_rasa(conversation_id, to_rasa, text, citizen.seq - 1)
 
     def _ask_rasa(self, conversation_id: str, to_rasa: str, original: str, after_seq: int) -> list[Message]:
         started = time.perf_counter()

@@ -79,7 +79,8 @@ def read_events(client: httpx.Client, path: str, want: int, last_event_id: int |
 def test_answer_history_feedback_delete(api):
     cid = start(api)
     reply = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Was kostet ein Reisepass?"}).json()
-    (answer,) = reply["messages"]
+    question, answer = reply["messages"]
+    assert (question["seq"], question["sender"], question["text"]) == (1, "citizen", "Was kostet ein Reisepass?")
     assert reply["status"] == "bot" and answer["sender"] == "bot" and answer["kind"] == "answer"
     assert answer["sources"][0]["url"] == "https://www.musterstadt.example/buergerservice/reisepass"
     history = api.get(f"/api/chat/conversations/{cid}/messages").json()["messages"]
@@ -158,7 +159,7 @@ def test_full_handoff_flow(stack, api, accounts, clock):
     clock(WEDNESDAY_10)
     cid = start(api)
     asked = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Ich möchte mit einem Menschen sprechen"}).json()
-    assert asked["status"] == "waiting" and asked["messages"][0]["kind"] == "handoff"
+    assert asked["status"] == "waiting" and asked["messages"][1]["kind"] == "handoff"
 
     staff = login(stack, "erika")
     assert cid in staff.get("/staff/queue/waiting").text
@@ -174,7 +175,7 @@ def test_full_handoff_flow(stack, api, accounts, clock):
                     last_event_id=2)))
     listener.start()
     routed = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Mein Antrag hängt seit Wochen"}).json()
-    assert routed["messages"] == [] and routed["status"] == "staff"  # no bot reply once staff have it
+    assert [m["sender"] for m in routed["messages"]] == ["citizen"] and routed["status"] == "staff"  # no bot reply
     assert staff.post(f"/staff/conversations/{cid}/reply", data={"csrf": csrf, "text": "Ich schaue nach."}).status_code == 303
     listener.join(timeout=30)
     assert [(e["id"], e["data"]["sender"], e["data"]["kind"]) for e in received] == [
@@ -195,7 +196,8 @@ def test_close_with_reason_and_callbacks_queue(stack, api, accounts, clock):
     cid = start(api)
     api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Bitte verbinden Sie mich mit einem Mitarbeiter"})
     done = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "0151 23456789"}).json()
-    assert "Wir melden uns" in done["messages"][0]["text"]
+    assert done["messages"][0]["text"] == "[Kontaktangabe für Rückruf]"
+    assert "Wir melden uns" in done["messages"][1]["text"]
     history = api.get(f"/api/chat/conversations/{cid}/messages").json()["messages"]
     assert "23456789" not in json.dumps(history, ensure_ascii=False)  # stored apart, not in the transcript
     staff = login(stack, "erika")

@@ -17,7 +17,7 @@ import pytest
 
 from bot.rasa_client import RasaClient, RasaUnavailableError
 from bot.rasa_runtime import rasa_env
-from tests.bot.conftest import free_port
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.model
 

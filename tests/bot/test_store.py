@@ -93,7 +93,7 @@ def test_turn_is_stored_masked_with_metadata(db):
     cid = chat.start()
     replies = chat.send(cid, "Ich heiße Anna Schmidt, Tel. 0151 23456789 – was kostet ein Reisepass?")
     assert rasa.sent == ["Ich heiße [Name], Tel. [Telefon] – was kostet ein Reisepass?"]  # Rasa never sees it either
-    assert [m.sender for m in replies] == ["bot"]
+    assert [m.sender for m in replies] == ["citizen", "bot"]
     with db.session() as s:
         citizen, bot = repo.messages_after(s, cid, 0)
         assert citizen.text == "Ich heiße [Name], Tel. [Telefon] – was kostet ein Reisepass?"
@@ -108,7 +108,7 @@ def test_handoff_routes_to_staff_until_handed_back(db):
     cid = chat.start()
     DbHandoffSink(db, bus).handoff_requested(cid, staff_available=True)
     assert chat.status(cid) == "waiting"
-    assert chat.send(cid, "Hallo, ist jemand da?") == [] and rasa.sent == []
+    assert [m.sender for m in chat.send(cid, "Hallo, ist jemand da?")] == ["citizen"] and rasa.sent == []
     with db.session() as s:
         conversation = repo.get_conversation(s, cid)
         user = repo.create_user(s, "erika", "Erika M.", "x", "staff")
@@ -143,7 +143,7 @@ def test_callback_contact_kept_apart_and_deleted_on_close(db):
 def test_rasa_down_gives_apology_and_staff_button(db):
     chat = ChatService(db, FakeRasa(down=True), EventBus())
     cid = chat.start()
-    (reply,) = chat.send(cid, "Was kostet ein Reisepass?")
+    citizen, reply = chat.send(cid, "Was kostet ein Reisepass?")
     assert reply.payload["kind"] == "error" and "nicht erreichbar" in reply.text
     assert reply.payload["buttons"] == [{"title": "Mit einer Person sprechen", "payload": "/request_human"}]
     chat.send(cid, "/request_human")

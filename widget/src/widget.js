@@ -1,0 +1,336 @@
+/*
+ * Kommunalbot chat widget. One <script src=".../widget/widget.js" data-…> tag embeds it.
+ * Shadow DOM (styles neither leak in nor out), no cookies, no third-party requests: it only
+ * talks to the Kommunalbot API it was loaded from (or data-api). All text is inserted with
+ * textContent; links are created only for URLs the answer carries as sources or links.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__kommunalbotWidget) { return; }
+  window.__kommunalbotWidget = true;
+
+  var data = script.dataset;
+  var API = (data.api || new URL(script.src, location.href).origin).replace(/\/$/, "");
+  var CONFIG = {
+    title: data.title || "Digitaler Assistent",
+    greeting: data.greeting || "Hallo! Ich beantworte Fragen zu den Leistungen der Stadt. Was möchten Sie wissen?",
+    color: data.color || "#00509e",
+    logo: data.logo || "",
+    position: data.position === "left" ? "left" : "right",
+    privacyUrl: data.privacyUrl || "/datenschutz"
+  };
+  var STORE_KEY = "kommunalbot:" + API;
+  var T = {
+    open: "Chat öffnen", close: "Chat schließen", send: "Senden", input: "Ihre Nachricht",
+    placeholder: "Frage eingeben …", typing: "Der Assistent schreibt …", clear: "Chat löschen",
+    clearConfirm: "Gesprächsverlauf wirklich löschen?", cleared: "Der Chat wurde gelöscht.",
+    disclosure: "Automatischer Assistent der Stadtverwaltung – keine Rechtsberatung. ",
+    privacy: "Datenschutz", helpful: "Hilfreich", unhelpful: "Nicht hilfreich", thanks: "Danke für Ihre Rückmeldung!",
+    staffJoined: "Eine Mitarbeiterin oder ein Mitarbeiter ist dem Chat beigetreten.",
+    offline: "Keine Verbindung. Wir versuchen es weiter …", retry: "Erneut versuchen",
+    error: "Die Nachricht konnte nicht gesendet werden.", source: "Quelle", updated: "Stand",
+    booking: "Termin buchen", online: "Online erledigen", you: "Sie", bot: "Assistent", staff: "Bürgerservice",
+    system: "Hinweis", log: "Gesprächsverlauf"
+  };
+  var SENDER = { citizen: T.you, bot: T.bot, staff: T.staff, system: T.system };
+
+  // --- colours: keep text on the brand colour at >= 4.5:1 ---------------------------------
+  function luminance(hex) {
+    var m = /^#?([0-9a-f]{6})$/i.exec(hex);
+    if (!m) { return 0.1; }
+    var n = parseInt(m[1], 16);
+    return [n >> 16, (n >> 8) & 255, n & 255].map(function (c) {
+      c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    }).reduce(function (sum, c, i) { return sum + c * [0.2126, 0.7152, 0.0722][i]; }, 0);
+  }
+  var brand = /^#[0-9a-f]{6}$/i.test(CONFIG.color) ? CONFIG.color : "#00509e";
+  var onBrand = (1.05 / (luminance(brand) + 0.05)) >= 4.5 ? "#ffffff" : "#000000";
+
+  var CSS = [
+    ":host{all:initial}",
+    "[hidden]{display:none!important}",
+    "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}",
+    ".kb{position:fixed;bottom:16px;" + CONFIG.position + ":16px;z-index:2147483000;font-size:16px;line-height:1.5;color:#1a1a1a}",
+    "button{font:inherit;cursor:pointer}",
+    ":focus-visible{outline:3px solid #ffbf47;outline-offset:2px}",
+    ".launcher{display:flex;align-items:center;gap:8px;border:0;border-radius:28px;padding:12px 20px;background:var(--brand);color:var(--on-brand);box-shadow:0 2px 8px rgba(0,0,0,.3);min-height:48px}",
+    ".launcher img{width:24px;height:24px}",
+    ".dialog{display:flex;flex-direction:column;width:min(380px,calc(100vw - 32px));height:min(600px,calc(100vh - 32px));background:#fff;border:1px solid #767676;border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.3);overflow:hidden}",
+    ".dialog[hidden],.launcher[hidden]{display:none}",
+    "header{display:flex;align-items:center;gap:8px;padding:10px 12px;background:var(--brand);color:var(--on-brand)}",
+    "header h2{flex:1;margin:0;font-size:1.05em}",
+    "header img{width:28px;height:28px}",
+    "header button{background:transparent;color:var(--on-brand);border:2px solid transparent;border-radius:6px;padding:4px 8px;min-height:44px;min-width:44px}",
+    ".notice{margin:0;padding:6px 12px;font-size:.85em;background:#f2f4f7;color:#1a1a1a}",
+    ".notice a{color:#00417f}",
+    ".log{flex:1;overflow-y:auto;margin:0;padding:12px;list-style:none;display:flex;flex-direction:column;gap:8px}",
+    ".msg{max-width:88%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere}",
+    ".msg.citizen{align-self:flex-end;background:var(--brand);color:var(--on-brand)}",
+    ".msg.bot,.msg.staff{align-self:flex-start;background:#f2f4f7}",
+    ".msg.staff{border-left:4px solid #1b5e20}",
+    ".msg.system{align-self:center;background:#fff8e1;font-size:.9em;border:1px solid #8a6d00}",
+    ".who{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}",
+    ".links{margin:6px 0 0;padding:0;list-style:none;font-size:.9em}",
+    ".links a{color:#00417f}",
+    ".choices{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}",
+    ".choices button,.feedback button,.footer button{background:#fff;color:#00417f;border:2px solid #00417f;border-radius:16px;padding:6px 12px;min-height:36px}",
+    ".feedback{display:flex;gap:6px;margin-top:6px}",
+    ".typing{padding:0 12px 6px;font-size:.9em;color:#4a4a4a}",
+    ".status{padding:6px 12px;background:#fdecea;color:#7a0010;font-size:.9em;display:flex;gap:8px;align-items:center;flex-wrap:wrap}",
+    "form{display:flex;gap:6px;padding:8px;border-top:1px solid #767676}",
+    "form input{flex:1;min-width:0;font:inherit;padding:10px;border:2px solid #767676;border-radius:8px;color:#1a1a1a}",
+    "form button{border:0;border-radius:8px;padding:10px 14px;background:var(--brand);color:var(--on-brand);min-height:44px}",
+    ".footer{display:flex;justify-content:flex-end;padding:0 8px 8px}",
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    "@media (max-width:400px){.kb{" + CONFIG.position + ":8px;bottom:8px}.dialog{width:calc(100vw - 16px);height:calc(100vh - 16px)}}",
+    "@media (prefers-reduced-motion:no-preference){.dialog{animation:kb-in .15s ease-out}@keyframes kb-in{from{opacity:0;transform:translateY(8px)}to{opacity:1;transform:none}}}"
+  ].join("");
+
+  // --- DOM helpers ---------------------------------------------------------------------------
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") { node.textContent = attrs[key]; }
+      else if (key.slice(0, 2) === "on") { node.addEventListener(key.slice(2), attrs[key]); }
+      else { node.setAttribute(key, attrs[key]); }
+    });
+    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
+    return node;
+  }
+  function safeUrl(value) {
+    if (!value || typeof value !== "string") { return null; }
+    try {
+      var url = new URL(value, location.href);
+      return (url.protocol === "https:" || url.protocol === "http:") ? url.href : null;
+    } catch (e) { return null; }
+  }
+  function formatDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso || "");
+    return m ? m[3] + "." + m[2] + "." + m[1] : "";
+  }
+
+  // --- state ---------------------------------------------------------------------------------
+  var state = { id: null, lastSeq: 0, open: false, messages: [], status: "bot", rated: {} };
+  try { Object.assign(state, JSON.parse(sessionStorage.getItem(STORE_KEY) || "{}")); } catch (e) { /* fresh start */ }
+  function save() {
+    try {
+      sessionStorage.setItem(STORE_KEY, JSON.stringify({ id: state.id, lastSeq: state.lastSeq, open: state.open,
+        messages: state.messages.slice(-100), status: state.status, rated: state.rated }));
+    } catch (e) { /* storage full or disabled: the chat still works */ }
+  }
+
+  // --- API -----------------------------------------------------------------------------------
+  function call(method, path, body) {
+    return fetch(API + path, {
+      method: method, credentials: "omit", headers: body ? { "Content-Type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (response) {
+      if (response.status === 204) { return null; }
+      return response.json().then(function (json) {
+        if (!response.ok) { var err = new Error(json.detail || T.error); err.status = response.status; throw err; }
+        return json;
+      });
+    });
+  }
+  function ensureConversation() {
+    if (state.id) { return Promise.resolve(state.id); }
+    return call("POST", "/api/chat/conversations").then(function (json) {
+      state.id = json.conversation_id; save(); connect(); return state.id;
+    });
+  }
+
+  // --- UI ------------------------------------------------------------------------------------
+  var host = el("div", { "data-kommunalbot": "" });
+  var root = host.attachShadow({ mode: "open" });
+  // Constructable stylesheets and CSSOM are not "inline" for a Content-Security-Policy.
+  if (root.adoptedStyleSheets !== undefined && window.CSSStyleSheet && CSSStyleSheet.prototype.replaceSync) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.appendChild(el("style", { text: CSS }));
+  }
+  var wrap = el("div", { "class": "kb" });
+  wrap.style.setProperty("--brand", brand);
+  wrap.style.setProperty("--on-brand", onBrand);
+  var logo = safeUrl(CONFIG.logo);
+  var launcher = el("button", { "class": "launcher", type: "button", "aria-expanded": "false", "aria-controls": "kb-dialog",
+    onclick: function () { setOpen(true); } }, [logo ? el("img", { src: logo, alt: "" }) : null, el("span", { text: CONFIG.title })]);
+  var log = el("ol", { "class": "log", id: "kb-log", "aria-label": T.log, tabindex: "0" });
+  var live = el("div", { "class": "sr", "aria-live": "polite", "aria-atomic": "false", id: "kb-live" });
+  var typing = el("p", { "class": "typing", hidden: "", text: T.typing });
+  var statusBar = el("div", { "class": "status", role: "alert", hidden: "" });
+  var input = el("input", { id: "kb-input", type: "text", maxlength: "1000", autocomplete: "off", placeholder: T.placeholder });
+  var form = el("form", { onsubmit: function (event) { event.preventDefault(); sendText(input.value); } },
+    [el("label", { "for": "kb-input", "class": "sr", text: T.input }), input,
+     el("button", { type: "submit", text: T.send })]);
+  var closeButton = el("button", { type: "button", "aria-label": T.close, text: "✕", onclick: function () { setOpen(false); } });
+  var privacy = safeUrl(CONFIG.privacyUrl);
+  var dialog = el("section", { "class": "dialog", id: "kb-dialog", role: "dialog", "aria-modal": "false",
+    "aria-labelledby": "kb-title", hidden: "" }, [
+    el("header", {}, [logo ? el("img", { src: logo, alt: "" }) : null, el("h2", { id: "kb-title", text: CONFIG.title }), closeButton]),
+    el("p", { "class": "notice" }, [document.createTextNode(T.disclosure),
+      privacy ? el("a", { href: privacy, target: "_blank", rel: "noopener noreferrer", text: T.privacy }) : null]),
+    statusBar, log, typing, form,
+    el("div", { "class": "footer" }, [el("button", { type: "button", text: T.clear, onclick: clearChat })]),
+    live
+  ]);
+  dialog.addEventListener("keydown", function (event) { if (event.key === "Escape") { setOpen(false); } });
+  wrap.appendChild(launcher);
+  wrap.appendChild(dialog);
+  root.appendChild(wrap);
+
+  function setOpen(open) {
+    var started = performance.now();
+    state.open = open; save();
+    dialog.hidden = !open; launcher.hidden = open;
+    launcher.setAttribute("aria-expanded", String(open));
+    if (open) {
+      if (!log.childElementCount) { renderAll(); }
+      input.focus();
+      host.setAttribute("data-open-ms", String(Math.round(performance.now() - started)));
+    } else {
+      launcher.focus();
+    }
+  }
+
+  function announce(text) {
+    var item = el("p", { text: text });
+    live.appendChild(item);
+    setTimeout(function () { if (item.parentNode) { item.parentNode.removeChild(item); } }, 8000);
+  }
+
+  var STRUCTURED = /^(Quelle|Termin buchen|Online erledigen):/;
+
+  function messageNode(m) {
+    var item = el("li", { "class": "msg " + m.sender, "data-seq": String(m.seq || "") });
+    item.appendChild(el("span", { "class": "who", text: (SENDER[m.sender] || m.sender) + ": " }));
+    var structured = (m.sources && m.sources.length) || (m.links && Object.keys(m.links).length);
+    var lines = (m.text || "").split("\n").filter(function (line) { return !(structured && STRUCTURED.test(line)); });
+    var body = el("span", {});
+    lines.join("\n").split("**").forEach(function (part, i) {  // **bold** from the answer texts
+      body.appendChild(i % 2 ? el("strong", { text: part }) : document.createTextNode(part));
+    });
+    item.appendChild(body);
+    var links = [];
+    (m.sources || []).forEach(function (src) {
+      var url = safeUrl(src.url);
+      if (url) {
+        var label = T.source + ": " + (src.title || url) + (src.updated ? " (" + T.updated + " " + formatDate(src.updated) + ")" : "");
+        links.push(el("li", {}, [el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: label })]));
+      }
+    });
+    [["booking", T.booking], ["online", T.online]].forEach(function (pair) {
+      var url = m.links && safeUrl(m.links[pair[0]]);
+      if (url) { links.push(el("li", {}, [el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: pair[1] })])); }
+    });
+    if (links.length) { item.appendChild(el("ul", { "class": "links" }, links)); }
+    if (m.buttons && m.buttons.length && m.seq === state.lastSeq) {
+      item.appendChild(el("div", { "class": "choices", role: "group", "aria-label": "Antwortmöglichkeiten" },
+        m.buttons.map(function (b) {
+          return el("button", { type: "button", text: b.title, onclick: function () { sendText(b.payload, b.title); } });
+        })));
+    }
+    if (m.sender === "bot" && m.kind === "answer" && m.seq) {
+      if (state.rated[m.seq]) {
+        item.appendChild(el("p", { "class": "links", text: T.thanks }));
+      } else {
+        item.appendChild(el("div", { "class": "feedback", role: "group", "aria-label": "War die Antwort hilfreich?" }, [
+          el("button", { type: "button", text: T.helpful, onclick: function () { rate(m.seq, true); } }),
+          el("button", { type: "button", text: T.unhelpful, onclick: function () { rate(m.seq, false); } })
+        ]));
+      }
+    }
+    return item;
+  }
+
+  function renderAll() {
+    log.textContent = "";
+    log.appendChild(messageNode({ sender: "bot", text: CONFIG.greeting }));
+    state.messages.forEach(function (m) { log.appendChild(messageNode(m)); });
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function addMessage(m) {
+    if (m.seq && m.seq <= state.lastSeq) { return; }  // duplicates from resume are ignored
+    if (m.seq) { state.lastSeq = m.seq; }
+    state.messages.push(m);
+    save();
+    renderAll();
+    if (m.sender !== "citizen") {
+      announce((m.kind === "staff_joined" ? T.staffJoined : (SENDER[m.sender] || "") + ": " + m.text));
+    }
+  }
+
+  function setStatus(text, withRetry) {
+    statusBar.textContent = "";
+    if (!text) { statusBar.hidden = true; return; }
+    statusBar.hidden = false;
+    statusBar.appendChild(el("span", { text: text }));
+    if (withRetry) { statusBar.appendChild(el("button", { type: "button", text: T.retry, onclick: function () { connect(); } })); }
+  }
+
+  function sendText(text, shown) {
+    text = (text || "").trim();
+    if (!text) { return; }
+    input.value = "";
+    typing.hidden = false;
+    ensureConversation().then(function (id) {
+      return call("POST", "/api/chat/conversations/" + encodeURIComponent(id) + "/messages",
+        shown ? { text: text, label: shown } : { text: text });
+    }).then(function (json) {
+      setStatus("");
+      json.messages.forEach(addMessage);
+      state.status = json.status; save();
+      fetchMissing();
+    }).catch(function (err) {
+      if (err.status === 404) { state.id = null; state.lastSeq = 0; save(); }
+      setStatus(err.status ? err.message : T.offline, !err.status);
+      input.value = shown ? "" : text;
+    }).then(function () { typing.hidden = true; });
+  }
+
+  function fetchMissing() {
+    if (!state.id) { return Promise.resolve(); }
+    return call("GET", "/api/chat/conversations/" + encodeURIComponent(state.id) + "/messages?after=" + state.lastSeq)
+      .then(function (json) { json.messages.forEach(addMessage); state.status = json.status; save(); setStatus(""); });
+  }
+
+  function rate(seq, helpful) {
+    state.rated[seq] = helpful ? "up" : "down"; save(); renderAll();
+    call("POST", "/api/chat/conversations/" + encodeURIComponent(state.id) + "/messages/" + seq + "/feedback", { helpful: helpful })
+      .catch(function () { /* feedback is best effort */ });
+  }
+
+  function clearChat() {
+    if (!window.confirm(T.clearConfirm)) { return; }
+    var id = state.id;
+    if (source) { source.close(); source = null; }
+    state = { id: null, lastSeq: 0, open: true, messages: [], status: "bot", rated: {} };
+    save(); renderAll(); announce(T.cleared);
+    if (id) { call("DELETE", "/api/chat/conversations/" + encodeURIComponent(id)).catch(function () { /* already gone */ }); }
+    input.focus();
+  }
+
+  // --- real time: SSE with automatic resume (the browser sends Last-Event-ID) -----------------
+  var source = null;
+  function connect() {
+    if (!state.id || !window.EventSource) { return; }
+    if (source) { source.close(); }
+    source = new EventSource(API + "/api/chat/conversations/" + encodeURIComponent(state.id) + "/events?after=" + state.lastSeq);
+    source.addEventListener("message", function (event) {
+      try { addMessage(JSON.parse(event.data)); } catch (e) { /* ignore malformed */ }
+    });
+    source.addEventListener("open", function () { setStatus(""); fetchMissing().catch(function () {}); });
+    source.addEventListener("deleted", function () { source.close(); });
+    source.onerror = function () {
+      setStatus(T.offline, true);
+      if (source.readyState === EventSource.CLOSED) { setTimeout(connect, 5000); }
+    };
+  }
+
+  document.body.appendChild(host);
+  if (state.id) { connect(); }
+  if (state.open) { setOpen(true); }
+}());
