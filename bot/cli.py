@@ -35,6 +35,9 @@ def serve(
     settings = get_settings()
     updates = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = settings.model_copy(update=updates)
+    from bot.logging_config import configure_logging
+
+    configure_logging(settings.log_format == "json", settings.log_level)
     retrieval_cli.run_build(settings.kb_dir, settings, quiet=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -3,15 +3,21 @@
 A notification only says "something changed in conversation X"; readers then fetch the new
 messages from the database by sequence number. So a missed or duplicated wake-up never loses
 or repeats a message, and a reconnecting client resumes from the last sequence it saw.
-This bus is in-process; several processes share wake-ups through PostgreSQL or Redis (see
-docs/operations.md once the deployment issue is done).
+This bus is in-process; with ``redis_url`` set, ``RedisRelay`` carries wake-ups between
+processes (several workers or hosts), so a staff reply written by one process reaches the
+citizen's stream served by another.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
+import time
 from collections import defaultdict
+
+log = logging.getLogger(__name__)
+CHANNEL = "kommunalbot:events"
 
 ALL = "*"  # staff queues listen to every conversation
 
@@ -43,3 +49,41 @@ class EventBus:
                 self._waiters[conversation_id].discard(entry)
                 if not self._waiters[conversation_id]:
                     del self._waiters[conversation_id]
+
+
+class RedisRelay:
+    """Publishes local notifications to Redis and replays everyone else's locally."""
+
+    def __init__(self, bus: EventBus, url: str):
+        import redis
+
+        self.bus, self._redis = bus, redis.Redis.from_url(url)
+        self._local_notify = bus.notify
+        bus.notify = self.publish  # type: ignore[method-assign]  # every writer now fans out
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="redis-events", daemon=True)
+        self._thread.start()
+
+    def publish(self, conversation_id: str) -> None:
+        self._local_notify(conversation_id)  # wake our own readers at once, even if Redis is down
+        try:
+            self._redis.publish(CHANNEL, conversation_id)
+        except Exception as e:  # noqa: BLE001 - readers still catch up on their next poll
+            log.warning("Redis nicht erreichbar, Benachrichtigung nur lokal: %s", type(e).__name__)
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(CHANNEL)
+                while not self._stop.is_set():
+                    message = pubsub.get_message(timeout=1.0)
+                    if message and message.get("type") == "message":
+                        self._local_notify(message["data"].decode())
+            except Exception as e:  # noqa: BLE001 - reconnect after a pause
+                log.warning("Redis-Abo unterbrochen (%s), neuer Versuch in 2 s", type(e).__name__)
+                time.sleep(2)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)

@@ -25,7 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from bot import security
+from bot import metrics, security
 from bot.console import router as console
 from bot.actions.handoff import HandoffSink
 from bot.actions.webhook import action_router, build_actions
@@ -33,7 +33,7 @@ from bot.chat.router import chat_router
 from bot.chat.service import ChatService, DbHandoffSink
 from bot.db import repository as repo
 from bot.db.session import Database, migrate
-from bot.events import EventBus
+from bot.events import EventBus, RedisRelay
 from bot.knowledge import KnowledgeHolder
 from bot.rasa_client import RasaClient
 from bot.settings import Settings, get_settings
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
     async def lifespan(app: FastAPI):
         await run_in_threadpool(migrate, settings.database_url)
         db, bus = Database(settings.database_url), EventBus()
+        relay = RedisRelay(bus, settings.redis_url) if settings.redis_url else None
         holder = knowledge or await run_in_threadpool(KnowledgeHolder, settings)
         await run_in_threadpool(holder.reload)
         app.state.knowledge, app.state.db, app.state.bus = holder, db, bus
@@ -68,12 +69,15 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
         with suppress(asyncio.CancelledError):
             await retention
         app.state.rasa.close()
+        if relay:
+            relay.close()
         db.engine.dispose()
 
     app = FastAPI(title="Kommunalbot", version="0.1.0", lifespan=lifespan,
                   description="Chat-Dienst des Kommunalbots: Antworten aus der Wissensbasis der Kommune.")
     app.state.settings, app.state.internal_token = settings, token
     security.install(app)
+    metrics.install(app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "Last-Event-ID"], allow_credentials=False, max_age=600)

@@ -12,6 +12,9 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
 
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
@@ -85,6 +88,28 @@ def train_if_stale(settings: Settings, app_url: str, token: str) -> Path:
     return target
 
 
+def endpoints_file(settings: Settings) -> Path:
+    """endpoints.yml for `rasa run`: the project's, plus shared tracker and lock stores if configured."""
+    project_file = settings.rasa_project.resolve() / "endpoints.yml"
+    if not (settings.rasa_tracker_store_url or settings.rasa_lock_store_url):
+        return project_file
+    config = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+    if settings.rasa_tracker_store_url:
+        db = urlsplit(settings.rasa_tracker_store_url)
+        config["tracker_store"] = {"type": "SQL", "dialect": "postgresql", "url": db.hostname, "port": db.port or 5432,
+                                   "db": db.path.lstrip("/"), "username": db.username or "",
+                                   "password": db.password or ""}
+    if settings.rasa_lock_store_url:
+        redis = urlsplit(settings.rasa_lock_store_url)
+        config["lock_store"] = {"type": "redis", "url": redis.hostname, "port": redis.port or 6379,
+                                "db": int(redis.path.lstrip("/") or 0), "password": redis.password}
+    target = settings.rasa_home.resolve() / "endpoints.generated.yml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    target.chmod(0o600)  # may hold a database password
+    return target
+
+
 class RasaServer:
     """A `rasa run` subprocess on loopback, with the REST channel and the HTTP API."""
 
@@ -96,7 +121,7 @@ class RasaServer:
     def start(self) -> None:
         project = self.settings.rasa_project.resolve()
         cmd = [_rasa(self.settings), "run", "--enable-api", "--model", str(self.model), "--port", str(self.port),
-               "--interface", "127.0.0.1", "--endpoints", str(project / "endpoints.yml"),
+               "--interface", "127.0.0.1", "--endpoints", str(endpoints_file(self.settings)),
                "--credentials", str(project / "credentials.yml")]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(cmd, cwd=self.settings.rasa_home.resolve(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 
@@ -25,6 +26,10 @@ class Settings(RetrievalSettings):
     rasa_home: Path = Path("var/rasa")  # models, caches and Rasa's HOME stay here
     rasa_timeout_seconds: float = 10.0
     rasa_startup_seconds: float = 180.0
+    # Several Rasa processes share conversations through Rasa's SQL tracker store and a Redis
+    # lock store (postgresql://user:pw@host:5432/db, redis://host:6379/1). Unset: in memory.
+    rasa_tracker_store_url: str | None = None
+    rasa_lock_store_url: str | None = None
     # Shared secret between the chat service and Rasa for internal endpoints; generated per
     # start by `kommunalbot serve` when unset (set it when running several processes).
     internal_token: str | None = None
@@ -43,6 +48,12 @@ class Settings(RetrievalSettings):
     database_url: str = Field("sqlite:///var/kommunalbot.db", validation_alias=AliasChoices(
         "KOMMUNALBOT_DATABASE_URL", "DATABASE_URL", "database_url"))
     retention_days: int = 30
+
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
+
+    # Several processes: Redis carries real-time wake-ups and rate-limit counters between them.
+    redis_url: str | None = None
 
     # Public chat API: who may embed the widget, and limits against abuse.
     cors_origins: list[str] = []

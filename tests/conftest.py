@@ -120,3 +120,37 @@ def clock(monkeypatch):
         monkeypatch.setattr(OfficeCalendar, "now", lambda self: moment)
 
     return freeze
+
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+
+@pytest.fixture
+def postgres_url():
+    """A throwaway database on the PostgreSQL server at 127.0.0.1:5432 (trust auth), dropped after."""
+    import secrets
+
+    import psycopg
+
+    name = f"kommunalbot_test_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as e:
+        pytest.skip(f"kein PostgreSQL auf 127.0.0.1:5432 erreichbar ({e.__class__.__name__}); auf CI-Maschinen läuft einer")
+    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_url():
+    """Redis at 127.0.0.1:6379, database 15, emptied before use."""
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=6379, db=15, socket_connect_timeout=3)
+    try:
+        client.flushdb()
+    except redis.ConnectionError as e:
+        pytest.skip(f"kein Redis auf 127.0.0.1:6379 erreichbar ({e.__class__.__name__}); auf CI-Maschinen läuft einer")
+    return "redis://127.0.0.1:6379/15"

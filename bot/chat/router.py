@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, R
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from limits import parse
-from limits.storage import MemoryStorage
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from bot.chat.schemas import ConversationCreated, FeedbackIn, Messages, MessageOut, NewMessage
@@ -30,7 +30,8 @@ TOO_MANY = "Zu viele Nachrichten in kurzer Zeit. Bitte warten Sie einen Moment u
 
 class RateLimits:
     def __init__(self, settings: Settings):
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        # Shared counters across processes when Redis is configured.
+        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.redis_url or "memory://"))
         self.per_conversation = parse(settings.rate_limit_conversation)
         self.per_client = parse(settings.rate_limit_client)
 

@@ -14,6 +14,7 @@ from bot.actions.handoff import CONTACT_MARKER, normalise_contact
 from bot.db import repository as repo
 from bot.db.models import Conversation, Message
 from bot.db.session import Database
+from bot import metrics
 from bot.events import EventBus
 from bot.privacy import mask_pii
 from bot.rasa_client import APOLOGY, RasaClient, RasaUnavailableError
@@ -87,6 +88,7 @@ class ChatService:
             replies = merge_rasa_messages(self.rasa.send(conversation_id, to_rasa))
             latest = (self.rasa.tracker(conversation_id).get("latest_message") or {}) if replies else {}
         except RasaUnavailableError as e:
+            metrics.RASA_ERRORS.inc()
             log.error("Rasa nicht erreichbar: %s", e)
             if original == STAFF_PAYLOAD:  # the apology's button still reaches staff
                 return self.request_staff(conversation_id, after_seq)
@@ -95,6 +97,8 @@ class ChatService:
             latest = {}
         latency = (time.perf_counter() - started) * 1000
         intent = latest.get("intent") or {}
+        metrics.TURN_SECONDS.observe(latency / 1000)
+        metrics.TURNS.labels((replies[0].get("custom") or {}).get("kind") or "none" if replies else "none").inc()
         with self.db.session() as s:
             conversation = self._conversation(s, conversation_id, lock=True)
             for i, reply in enumerate(replies):
@@ -153,6 +157,7 @@ class DbHandoffSink:
         self.db, self.bus = db, bus
 
     def handoff_requested(self, conversation_id: str, staff_available: bool) -> None:
+        metrics.HANDOFFS.labels(str(staff_available).lower()).inc()
         with self.db.session() as s:
             conversation = repo.get_conversation(s, conversation_id, lock=True)
             if conversation is not None:

@@ -39,9 +39,27 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+MIGRATION_LOCK = 7_204_117  # PostgreSQL advisory lock id: one process migrates, the others wait
+
+
 def migrate(url: str) -> None:
-    """Bring the schema to the newest migration (run at every start; idempotent)."""
-    command.upgrade(alembic_config(url), "head")
+    """Bring the schema to the newest migration (run at every start; idempotent).
+
+    Several workers start at once: on PostgreSQL an advisory lock serialises them.
+    """
+    if not url.startswith("postgresql"):
+        command.upgrade(alembic_config(url), "head")
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            try:
+                command.upgrade(alembic_config(url), "head")
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+    finally:
+        engine.dispose()
 
 
 class Database:

@@ -227,3 +227,32 @@ def test_admin_manages_users_and_editor_sees_open_questions(stack, api, accounts
     kb = eddi.get("/staff/kb").text
     assert "Offene Fragen" in kb and "83" in kb
     assert eddi.post("/staff/kb/reindex", data={"csrf": csrf_of(eddi, "/staff/kb")}).status_code == 303
+
+
+def test_metrics_and_logs_without_personal_data(api, caplog):
+    caplog.set_level("DEBUG")
+    cid = start(api)
+    api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Ich heiße Berta Beispiel, was kostet ein Reisepass?"})
+    metrics = api.get("/metrics").text
+    assert re.search(r'kommunalbot_turns_total\{outcome="answer"\} [1-9]', metrics)
+    assert 'kommunalbot_http_requests_total{method="POST",route="/api/chat/conversations/{conversation_id}/messages",status="200"}' in metrics
+    assert "kommunalbot_turn_seconds_bucket" in metrics and "kommunalbot_handoffs_total" in metrics
+    assert "Berta" not in metrics
+    assert not [r for r in caplog.records if "Berta" in r.getMessage()]
+
+
+def test_json_log_lines(capsys):
+    import logging
+
+    from bot.logging_config import configure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging(json_logs=True)
+        logging.getLogger("kommunalbot.test").warning("Index %s geladen", "abc")
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+        record = json.loads(line)
+        assert record["level"] == "WARNING" and record["message"] == "Index abc geladen" and "time" in record
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 import pytest
@@ -16,34 +15,12 @@ from bot.db.session import Database, alembic_config, migrate
 from bot.events import EventBus
 from bot.rasa_client import RasaUnavailableError
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-def _postgres_url():
-    import psycopg
-
-    name = f"kommunalbot_test_{secrets.token_hex(4)}"
-    try:
-        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True,
-                             connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as e:
-        pytest.skip(f"kein PostgreSQL auf 127.0.0.1:5432 erreichbar ({e.__class__.__name__}); "
-                    "auf CI-Maschinen läuft einer")
-    return name, f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    import psycopg
-
-    name, url = _postgres_url()
-    yield url
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
