@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import yaml
 
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
@@ -88,26 +87,22 @@ def train_if_stale(settings: Settings, app_url: str, token: str) -> Path:
     return target
 
 
-def endpoints_file(settings: Settings) -> Path:
-    """endpoints.yml for `rasa run`: the project's, plus shared tracker and lock stores if configured."""
-    project_file = settings.rasa_project.resolve() / "endpoints.yml"
-    if not (settings.rasa_tracker_store_url or settings.rasa_lock_store_url):
-        return project_file
-    config = yaml.safe_load(project_file.read_text(encoding="utf-8"))
-    if settings.rasa_tracker_store_url:
-        db = urlsplit(settings.rasa_tracker_store_url)
-        config["tracker_store"] = {"type": "SQL", "dialect": "postgresql", "url": db.hostname, "port": db.port or 5432,
-                                   "db": db.path.lstrip("/"), "username": db.username or "",
-                                   "password": db.password or ""}
-    if settings.rasa_lock_store_url:
-        redis = urlsplit(settings.rasa_lock_store_url)
-        config["lock_store"] = {"type": "redis", "url": redis.hostname, "port": redis.port or 6379,
-                                "db": int(redis.path.lstrip("/") or 0), "password": redis.password}
-    target = settings.rasa_home.resolve() / "endpoints.generated.yml"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    target.chmod(0o600)  # may hold a database password
-    return target
+def endpoints_and_env(settings: Settings) -> tuple[Path, dict[str, str]]:
+    """The endpoints file for `rasa run` and the variables it needs.
+
+    With shared stores configured this is endpoints.production.yml, exactly as in the
+    containers (docker-compose.yml sets the same RASA_* variables).
+    """
+    project = settings.rasa_project.resolve()
+    if not settings.rasa_tracker_store_url:
+        return project / "endpoints.yml", {}
+    db = urlsplit(settings.rasa_tracker_store_url)
+    redis = urlsplit(settings.rasa_lock_store_url or "redis://127.0.0.1:6379/0")
+    env = {"RASA_DB_HOST": db.hostname or "", "RASA_DB_PORT": str(db.port or 5432), "RASA_DB_NAME": db.path.lstrip("/"),
+           "RASA_DB_USER": db.username or "", "RASA_DB_PASSWORD": db.password or "",
+           "RASA_REDIS_HOST": redis.hostname or "", "RASA_REDIS_PORT": str(redis.port or 6379),
+           "RASA_REDIS_DB": redis.path.lstrip("/") or "0"}
+    return project / "endpoints.production.yml", env
 
 
 class RasaServer:
@@ -120,12 +115,14 @@ class RasaServer:
 
     def start(self) -> None:
         project = self.settings.rasa_project.resolve()
+        endpoints, extra_env = endpoints_and_env(self.settings)
         cmd = [_rasa(self.settings), "run", "--enable-api", "--model", str(self.model), "--port", str(self.port),
-               "--interface", "127.0.0.1", "--endpoints", str(endpoints_file(self.settings)),
+               "--interface", "127.0.0.1", "--endpoints", str(endpoints),
                "--credentials", str(project / "credentials.yml")]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(cmd, cwd=self.settings.rasa_home.resolve(),
-                                        env=rasa_env(self.settings, self.app_url, self.token),
+                                        env={**rasa_env(self.settings, self.app_url, self.token), **extra_env},
                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, client: RasaClient, timeout: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -39,6 +40,14 @@ def install(app: FastAPI) -> None:
         if request.url.scheme == "https":
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The pool reconnects by itself (pre-ping) once the database is back.
+        return JSONResponse({"detail": "Der Dienst ist gerade nicht erreichbar (Datenbank). "
+                                       "Bitte versuchen Sie es in einer Minute noch einmal."},
+                            status_code=503, headers={"Retry-After": "30"})
 
     @app.exception_handler(RequestValidationError)
     async def german_validation_errors(request: Request, exc: RequestValidationError) -> JSONResponse:

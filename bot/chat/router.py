@@ -11,7 +11,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from limits import parse
@@ -24,6 +24,8 @@ from bot.events import EventBus
 from bot.settings import Settings
 
 KEEPALIVE_SECONDS = 15.0
+MAX_SEQ = 2_147_483_647  # fits every database's INTEGER
+Seq = Annotated[int, Query(ge=0, le=MAX_SEQ)]
 NOT_FOUND = "Dieses Gespräch gibt es nicht (mehr). Bitte starten Sie ein neues."
 TOO_MANY = "Zu viele Nachrichten in kurzer Zeit. Bitte warten Sie einen Moment und versuchen Sie es dann erneut."
 
@@ -76,7 +78,7 @@ def chat_router(settings: Settings) -> APIRouter:
 
     @router.get("/conversations/{conversation_id}/messages", response_model=Messages,
                 summary="Verlauf ab einer laufenden Nummer (nach Neuladen oder Verbindungsabbruch)")
-    def history(conversation_id: str, chat: Service, after: Annotated[int, Query(ge=0)] = 0) -> Messages:
+    def history(conversation_id: str, chat: Service, after: Seq = 0) -> Messages:
         try:
             return Messages(messages=[MessageOut.of(m) for m in chat.messages(conversation_id, after)],
                             status=chat.status(conversation_id))
@@ -88,9 +90,10 @@ def chat_router(settings: Settings) -> APIRouter:
                 description="Jede Nachricht als Ereignis `message` mit `id` = laufende Nummer. Nach einem Abbruch "
                             "setzt der Browser mit `Last-Event-ID` fort: keine Nachricht fehlt oder kommt doppelt.")
     async def events(conversation_id: str, request: Request, chat: Service,
-                     after: Annotated[int, Query(ge=0)] = 0,
-                     last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
-        start_after = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+                     after: Seq = 0,
+                     last_event_id: Annotated[str | None, Header(max_length=12)] = None) -> StreamingResponse:
+        resumed = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+        start_after = resumed if resumed is not None and resumed <= MAX_SEQ else after
         try:
             await run_in_threadpool(chat.status, conversation_id)
         except ConversationNotFoundError:
@@ -102,7 +105,8 @@ def chat_router(settings: Settings) -> APIRouter:
 
     @router.post("/conversations/{conversation_id}/messages/{seq}/feedback", status_code=204,
                  summary="Rückmeldung zu einer Antwort")
-    def feedback(conversation_id: str, seq: int, body: FeedbackIn, request: Request, chat: Service) -> Response:
+    def feedback(conversation_id: str, seq: Annotated[int, Path(ge=1, le=MAX_SEQ)], body: FeedbackIn, request: Request,
+                 chat: Service) -> Response:
         limits.check(conversation_id, client_of(request))
         try:
             chat.feedback(conversation_id, seq, body.helpful, body.text)

@@ -139,8 +139,9 @@ def console_router(settings: Settings) -> APIRouter:
         """Live transcript for the console: one 'message' event per new message (resumable)."""
         from bot.chat.router import _stream
 
+        last = request.headers.get("last-event-id") or "0"
         return StreamingResponse(_stream(request.app.state.chat, request.app.state.bus, request, cid,
-                                         int(request.headers.get("last-event-id") or 0)),
+                                         int(last) if last.isdigit() and len(last) < 10 else 0),
                                  media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
     @router.get("/users", response_class=HTMLResponse)
