@@ -1,6 +1,6 @@
 """Intent classification benchmarks: MASSIVE-de and xSID (standard German and dialects).
 
-    .venv/bin/python benchmarks/nlu_bench.py [--dense-weights 0.5 1 2]
+    .venv/bin/python benchmarks/nlu_bench.py [--dense-weights 0.5 1 2] [--cs 3 10 30]
 
 Compares the product's intent model (bot/rasa/components/hybrid_model.py) with its parts:
 sparse character/word n-grams only, dense sentence embeddings only, and both. Embeddings come
@@ -55,25 +55,27 @@ def score(model: HybridIntentModel, train, test) -> dict[str, float]:
             "macro_f1": round(f1_score(te_y, pred, average="macro"), 4), "fit_s": round(fit_seconds, 1)}
 
 
-def variants(dense_weight: float) -> dict[str, HybridIntentModel]:
-    return {"sparse n-grams": HybridIntentModel(use_dense=False),
-            "dense embeddings": HybridIntentModel(use_sparse=False),
-            f"hybrid (dense x{dense_weight})": HybridIntentModel(dense_weight=dense_weight)}
+def variants(dense_weight: float, c: float) -> dict[str, HybridIntentModel]:
+    return {"sparse n-grams": HybridIntentModel(use_dense=False, c=c),
+            "dense embeddings": HybridIntentModel(use_sparse=False, c=c),
+            f"hybrid (dense x{dense_weight}, C={c})": HybridIntentModel(dense_weight=dense_weight, c=c)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dense-weights", type=float, nargs="+", default=[1.0])
+    parser.add_argument("--dense-weights", type=float, nargs="+", default=[2.0])
+    parser.add_argument("--cs", type=float, nargs="+", default=[10.0])
     args = parser.parse_args()
     embedder = load_embedder(get_retrieval_settings())
     results: dict[str, object] = {}
 
     massive = {s: read(DATA / f"massive-de/{s}.jsonl") for s in ("train", "dev", "test")}
     m = {s: (t, embed(t, embedder), y) for s, (t, y) in massive.items()}
-    for w in args.dense_weights:  # choose the weight on dev
-        results[f"massive dev, hybrid x{w}"] = score(HybridIntentModel(dense_weight=w), m["train"], m["dev"])
-    best = max(args.dense_weights, key=lambda w: results[f"massive dev, hybrid x{w}"]["accuracy"])
-    for name, model in variants(best).items():
+    grid = [(w, c) for w in args.dense_weights for c in args.cs]
+    for w, c in grid:  # choose the weight and regularisation on dev
+        results[f"massive dev, hybrid x{w} C={c}"] = score(HybridIntentModel(dense_weight=w, c=c), m["train"], m["dev"])
+    best = max(grid, key=lambda wc: results[f"massive dev, hybrid x{wc[0]} C={wc[1]}"]["accuracy"])
+    for name, model in variants(*best).items():
         results[f"massive test, {name}"] = score(model, m["train"], m["test"])
 
     texts, labels = read(DATA / "xsid-de/de.valid.jsonl")
@@ -81,7 +83,7 @@ def main() -> None:
     for split in ("de", "de-st", "de-ba", "de-muc", "gsw"):
         t, y = read(DATA / f"xsid-de/{split}.test.jsonl")
         test = (t, embed(t, embedder), y)
-        for name, model in variants(best).items():
+        for name, model in variants(*best).items():
             results[f"xsid {split}, {name}"] = score(model, train, test)
     out = CACHE / "nlu.json"
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")

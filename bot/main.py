@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
@@ -25,7 +25,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from bot import metrics, security
+from bot import metrics, rasa_callbacks, security
 from bot.console import router as console
 from bot.actions.handoff import HandoffSink
 from bot.actions.webhook import action_router, build_actions
@@ -54,13 +54,14 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        rasa_callbacks.install(app)
         await run_in_threadpool(migrate, settings.database_url)
         db, bus = Database(settings.database_url), EventBus()
         relay = RedisRelay(bus, settings.redis_url) if settings.redis_url else None
         holder = knowledge or await run_in_threadpool(KnowledgeHolder, settings)
         await run_in_threadpool(holder.reload)
         app.state.knowledge, app.state.db, app.state.bus = holder, db, bus
-        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds, token)
         app.state.chat = ChatService(db, app.state.rasa, bus)
         app.state.actions = build_actions(holder, settings, sink or DbHandoffSink(db, bus))
         retention = asyncio.create_task(_retention_loop(db, settings.retention_days))
@@ -101,11 +102,7 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
 
     app.include_router(action_router(lambda: app.state.actions))
 
-    def internal_only(x_internal_token: Annotated[str, Header()] = "") -> None:
-        if not secrets.compare_digest(x_internal_token, token):
-            raise HTTPException(403, "Nur für interne Dienste")
-
-    @app.post("/internal/nlu-embeddings", include_in_schema=False, dependencies=[Depends(internal_only)])
+    @app.post("/internal/nlu-embeddings", include_in_schema=False, dependencies=[Depends(rasa_callbacks.only_rasa)])
     async def nlu_embeddings(body: EmbeddingRequest, request: Request) -> dict[str, list[list[float]]]:
         holder: KnowledgeHolder = request.app.state.knowledge
 
@@ -114,7 +111,7 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
                 return [holder.query_vector(body.texts[0]).tolist()]
             return holder.embedder.encode_queries(body.texts).tolist()  # training batches
 
-        return {"vectors": await run_in_threadpool(embed)}
+        return {"vectors": await rasa_callbacks.run_callback(request, embed)}
 
     @app.get("/health", tags=["Betrieb"], summary="Zustand von Rasa, Index und Datenbank")
     async def health(request: Request) -> dict[str, object]:

@@ -117,7 +117,7 @@ class RasaServer:
         project = self.settings.rasa_project.resolve()
         endpoints, extra_env = endpoints_and_env(self.settings)
         cmd = [_rasa(self.settings), "run", "--enable-api", "--model", str(self.model), "--port", str(self.port),
-               "--interface", "127.0.0.1", "--endpoints", str(endpoints),
+               "--interface", "127.0.0.1", "--endpoints", str(endpoints), "--auth-token", self.token,
                "--credentials", str(project / "credentials.yml")]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")

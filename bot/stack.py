@@ -48,7 +48,7 @@ class Stack:
         self.app_server: AppServer | None = None
         self.rasa: RasaServer | None = None
         self.model: Path | None = None
-        self.client = RasaClient(self.settings.rasa_url, self.settings.rasa_timeout_seconds)
+        self.client = RasaClient(self.settings.rasa_url, self.settings.rasa_timeout_seconds, token)
 
     @property
     def app_url(self) -> str:

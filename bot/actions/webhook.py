@@ -2,6 +2,7 @@
 
 Matches rasa_sdk/endpoint.py: JSON body (optionally deflate-compressed), 404 for an unknown
 action, 400 when an action rejects, otherwise ``{"events": [...], "responses": [...]}``.
+Only Rasa may call it (bot/rasa_callbacks.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from bot.actions.answer_from_kb import AnswerFromKb, Clarify, NoneOfThese, OutOfScope
@@ -23,6 +23,7 @@ from bot.actions.handoff import (
 from bot.actions.office_info import OfficeInfo
 from bot.actions.protocol import Action, ActionRejected, Dispatcher, Tracker
 from bot.knowledge import KnowledgeHolder
+from bot.rasa_callbacks import only_rasa, run_callback
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def action_router(actions: Callable[[], dict[str, Action]]) -> APIRouter:
     """``actions`` is called per request: the registry is built once the model is loaded."""
     router = APIRouter(tags=["Rasa-Aktionen"])
 
-    @router.post("/webhook", include_in_schema=False)
+    @router.post("/webhook", include_in_schema=False, dependencies=[Depends(only_rasa)])
     async def webhook(request: Request) -> JSONResponse:
         body = await request.body()
         if request.headers.get("content-encoding") == "deflate":
@@ -62,7 +63,7 @@ def action_router(actions: Callable[[], dict[str, Action]]) -> APIRouter:
             raise HTTPException(400, detail="Ungültiges JSON") from None
         try:
             # Retrieval and embedding block: keep them off the event loop.
-            result = await run_in_threadpool(run_action, actions(), payload)
+            result = await run_callback(request, run_action, actions(), payload)
         except ActionRejected as e:
             return JSONResponse({"error": str(e), "action_name": payload.get("next_action")}, status_code=400)
         return JSONResponse(result)

@@ -37,9 +37,10 @@ class RateLimits:
         self.per_conversation = parse(settings.rate_limit_conversation)
         self.per_client = parse(settings.rate_limit_client)
 
-    def check(self, conversation_id: str, client: str) -> None:
-        if not (self.limiter.hit(self.per_conversation, "conv", conversation_id)
-                and self.limiter.hit(self.per_client, "client", client)):
+    def check(self, conversation_id: str | None, client: str) -> None:
+        """Count one request against the client's limit and, if given, the conversation's."""
+        if not (self.limiter.hit(self.per_client, "client", client)
+                and (conversation_id is None or self.limiter.hit(self.per_conversation, "conv", conversation_id))):
             raise HTTPException(429, TOO_MANY, headers={"Retry-After": "30"})
 
 
@@ -61,7 +62,7 @@ def chat_router(settings: Settings) -> APIRouter:
     @router.post("/conversations", status_code=201, response_model=ConversationCreated,
                  summary="Neues Gespräch beginnen")
     def start(request: Request, chat: Service) -> ConversationCreated:
-        limits.check("new", client_of(request))
+        limits.check(None, client_of(request))
         return ConversationCreated(conversation_id=chat.start())
 
     @router.post("/conversations/{conversation_id}/messages", response_model=Messages,

@@ -179,12 +179,15 @@ def test_webhook_protocol(knowledge, bot_settings):
     with TestClient(app) as client:
         body = {"next_action": "action_answer_from_kb", "sender_id": "s", "tracker": tracker("Was kostet ein Reisepass?"),
                 "domain": {}, "version": "3.6.21"}
-        plain = client.post("/webhook", json=body)
+        assert client.post("/webhook", json=body).status_code == 403  # only Rasa, with the token
+        assert client.post("/webhook?token=geraten", json=body).status_code == 403
+        webhook = f"/webhook?token={app.state.internal_token}"
+        plain = client.post(webhook, json=body)
         assert plain.status_code == 200 and plain.json()["responses"][0]["custom"]["service_id"] == "reisepass-beantragen"
-        packed = client.post("/webhook", content=zlib.compress(json.dumps(body).encode()),
+        packed = client.post(webhook, content=zlib.compress(json.dumps(body).encode()),
                              headers={"Content-Encoding": "deflate", "Content-Type": "application/json"})
         assert packed.json() == plain.json()
-        unknown = client.post("/webhook", json={**body, "next_action": "action_gibts_nicht"})
+        unknown = client.post(webhook, json={**body, "next_action": "action_gibts_nicht"})
         assert unknown.status_code == 404
         assert client.post("/internal/nlu-embeddings", json={"texts": ["hallo"]}).status_code == 403
         ok = client.post("/internal/nlu-embeddings", json={"texts": ["hallo"]},

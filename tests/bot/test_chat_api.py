@@ -256,3 +256,18 @@ def test_json_log_lines(capsys):
         assert record["level"] == "WARNING" and record["message"] == "Index abc geladen" and "time" in record
     finally:
         root.handlers[:], root.level = saved[0], saved[1]
+
+
+def test_new_conversations_are_limited_per_client_not_globally(stack):
+    from bot.chat.router import RateLimits
+
+    limits = RateLimits(stack.settings.model_copy(update={"rate_limit_client": "3/minute", "rate_limit_conversation": "2/minute"}))
+    for client in ("10.0.0.1", "10.0.0.2"):
+        for _ in range(3):
+            limits.check(None, client)  # starting conversations: only the client's own budget counts
+    with pytest.raises(Exception, match="429"):
+        limits.check(None, "10.0.0.1")
+    limits.check("c1", "10.0.0.3")
+    limits.check("c1", "10.0.0.4")
+    with pytest.raises(Exception, match="429"):
+        limits.check("c1", "10.0.0.5")

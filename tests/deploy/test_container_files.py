@@ -37,6 +37,7 @@ def test_container_commands_reference_existing_files():
         assert (PROJECT_ROOT / path).exists(), path
     assert "bot.asgi:app" in DOCKERFILE and (PROJECT_ROOT / "bot/asgi.py").exists()
     assert (PROJECT_ROOT / "docker/postgres-init.sql").exists()
+    assert '--auth-token \\"$KOMMUNALBOT_INTERNAL_TOKEN\\"' in DOCKERFILE  # Rasa's HTTP API is not open
 
 
 def test_compose_services_and_order():
@@ -49,7 +50,7 @@ def test_compose_services_and_order():
         assert "healthcheck" in services[name]
 
 
-@pytest.mark.parametrize("variable", ["KOMMUNALBOT_ACTION_URL", "RASA_DB_HOST", "RASA_REDIS_HOST"])
+@pytest.mark.parametrize("variable", ["KOMMUNALBOT_ACTION_URL", "KOMMUNALBOT_INTERNAL_TOKEN", "RASA_DB_HOST", "RASA_REDIS_HOST"])
 def test_production_endpoints_variables_are_set_by_compose(variable):
     endpoints = (PROJECT_ROOT / "bot/rasa/endpoints.production.yml").read_text(encoding="utf-8")
     assert "${" + variable + "}" in endpoints

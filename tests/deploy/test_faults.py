@@ -48,7 +48,8 @@ def test_rasa_killed_mid_conversation_then_back(stack):
 
 def test_app_restart_keeps_the_conversation(stack, sample_index, tmp_path):
     env = {"KOMMUNALBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "KOMMUNALBOT_INDEX_DIR": str(sample_index),
-           "KOMMUNALBOT_RASA_URL": stack.settings.rasa_url, "KOMMUNALBOT_LOG_FORMAT": "text"}
+           "KOMMUNALBOT_RASA_URL": stack.settings.rasa_url, "KOMMUNALBOT_LOG_FORMAT": "text",
+           "KOMMUNALBOT_INTERNAL_TOKEN": stack.settings.internal_token}  # shared with Rasa, as in production
     app = AppProcess(free_port(), env, tmp_path / "app.log").start()
     try:
         cid = httpx.post(f"{app.url}/api/chat/conversations").json()["conversation_id"]
@@ -120,7 +121,8 @@ def test_database_unavailable_gives_clear_error_and_recovers(stack, sample_index
     proxy.start()
     url = postgres_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
     env = {"KOMMUNALBOT_DATABASE_URL": url, "KOMMUNALBOT_INDEX_DIR": str(sample_index),
-           "KOMMUNALBOT_RASA_URL": stack.settings.rasa_url, "KOMMUNALBOT_LOG_FORMAT": "text"}
+           "KOMMUNALBOT_RASA_URL": stack.settings.rasa_url, "KOMMUNALBOT_LOG_FORMAT": "text",
+           "KOMMUNALBOT_INTERNAL_TOKEN": stack.settings.internal_token}  # shared with Rasa, as in production
     app = AppProcess(free_port(), env, tmp_path / "app.log").start()
     try:
         cid = httpx.post(f"{app.url}/api/chat/conversations").json()["conversation_id"]

@@ -49,7 +49,7 @@ def cluster(tmp_path, postgres_url, redis_url, sample_index, real_embedder, stac
                              rasa_lock_store_url=redis_url, rasa_home=tmp_path / "rasa")
     rasa = RasaServer(rasa_settings, model_file(stack.settings), apps[0].url, env["KOMMUNALBOT_INTERNAL_TOKEN"], rasa_port)
     rasa.start()
-    client = RasaClient(rasa_settings.rasa_url, 10)
+    client = RasaClient(rasa_settings.rasa_url, 10, env["KOMMUNALBOT_INTERNAL_TOKEN"])
     try:
         rasa.wait_ready(client, 240)
         db = Database(postgres_url)

@@ -42,6 +42,39 @@ def test_staff_endpoints_refuse_without_session(stack, method, path):
 
 
 def test_internal_endpoints_need_the_token(stack):
+    assert httpx.post(f"{stack.app_url}/webhook", json={"next_action": "action_handoff"}).status_code == 403
+    # Rasa's HTTP API (trackers, model, events) needs the token too; its REST channel stays internal.
+    rasa = stack.settings.rasa_url
+    assert httpx.get(f"{rasa}/conversations/x/tracker").status_code == 401
+    assert httpx.get(f"{rasa}/conversations/x/tracker", params={"token": stack.settings.internal_token}).status_code == 200
     assert httpx.post(f"{stack.app_url}/internal/nlu-embeddings", json={"texts": ["x"]}).status_code == 403
     assert httpx.post(f"{stack.app_url}/internal/nlu-embeddings", json={"texts": ["x"]},
                       headers={"X-Internal-Token": "geraten"}).status_code == 403
+    assert httpx.post(f"{stack.app_url}/internal/nlu-embeddings", json={"texts": ["x"]},
+                      headers={"X-Internal-Token": "gerätselt".encode()}).status_code == 403  # not ASCII: no 500
+
+
+def test_waiting_citizens_never_starve_rasa_callbacks(stack):
+    """With every worker thread held by citizens waiting for Rasa, Rasa's callbacks (embeddings,
+    actions) still run: they have their own threads. On a shared pool this turn deadlocked until
+    Rasa's timeout and the citizen got the apology (found by the load test)."""
+    import asyncio
+
+    import anyio.to_thread
+
+    loop = stack.app_server.server.servers[0].get_loop()
+
+    async def worker_threads(tokens: int) -> int:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        previous, limiter.total_tokens = limiter.total_tokens, tokens
+        return previous
+
+    previous = asyncio.run_coroutine_threadsafe(worker_threads(1), loop).result(10)
+    try:
+        api = f"{stack.app_url}/api/chat/conversations"
+        conversation = httpx.post(api, timeout=30).json()["conversation_id"]
+        reply = httpx.post(f"{api}/{conversation}/messages", json={"text": "Was kostet ein Reisepass?"}, timeout=60)
+        kinds = [m["kind"] for m in reply.json()["messages"] if m["sender"] == "bot"]
+        assert kinds and "error" not in kinds and kinds[0] == "answer"
+    finally:
+        asyncio.run_coroutine_threadsafe(worker_threads(previous), loop).result(10)
