@@ -64,7 +64,7 @@ class ChatService:
         with self.db.session() as s:
             conversation = self._conversation(s, conversation_id, lock=True)
             last_bot = repo.last_bot_message(s, conversation_id)
-            to_rasa, stored = mask_pii(text), mask_pii(text)
+            to_rasa = stored = mask_pii(text)
             asking_contact = last_bot is not None and bool(last_bot.payload.get("ask_contact"))
             if asking_contact:
                 contact = normalise_contact(text)
