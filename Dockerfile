@@ -3,7 +3,8 @@
 #   app   the chat service (FastAPI, retrieval, staff console, widget), several uvicorn workers
 #   rasa  Rasa 3.6.21 in its own environment (dialogue), also used to train the Rasa model
 # Models, index and data live in volumes (see docker-compose.yml); the embedding model is
-# fetched and verified by `kommunalbot model fetch`, the same bootstrap as scripts/setup.
+# fetched and verified by `kommunalbot model fetch` and exported by `kommunalbot model export`,
+# the same bootstrap as scripts/setup.
 
 ARG PYTHON=python:3.11.11-slim-bookworm
 

@@ -81,8 +81,8 @@ def main() -> None:
                               float(answer), float(clarify), float(ambiguity))
     path = calibration_path(embedder.name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(calibration.to_json(fitted_on=args.questions.name, date=date.today().isoformat(),
-                                        examples=len(y)) + "\n", encoding="utf-8")
+    path.write_text(calibration.to_json(fitted_on=args.questions.name, runtime=embedder.runtime,
+                                        date=date.today().isoformat(), examples=len(y)) + "\n", encoding="utf-8")
     print(f"wrote {path}: coef {calibration.coef}, intercept {calibration.intercept:.3f}, "
           f"answer >= {answer}, clarify >= {clarify}, ambiguity margin {ambiguity}")
     print("threshold  correct-kept  left-out-flagged  oos-flagged")

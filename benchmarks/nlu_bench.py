@@ -4,7 +4,7 @@
 
 Compares the product's intent model (bot/rasa/components/hybrid_model.py) with its parts:
 sparse character/word n-grams only, dense sentence embeddings only, and both. Embeddings come
-from the same model and query prompt the chat service uses; they are cached in
+from the same model and classification prompt the chat service uses; they are cached in
 var/benchmarks/embeddings-*.npy. Hyper-parameters are chosen on MASSIVE dev, reported on test.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
 from bot.rasa.components.hybrid_model import HybridIntentModel
-from retrieval.embedder import load_embedder
+from retrieval.embedder import INTENT_PROMPT, load_embedder
 from retrieval.settings import get_retrieval_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,11 +34,11 @@ def read(path: Path) -> tuple[list[str], list[str]]:
 
 
 def embed(texts: list[str], embedder) -> np.ndarray:
-    key = hashlib.sha256(("\n".join(texts) + embedder.name).encode()).hexdigest()[:16]
+    key = hashlib.sha256(("\n".join(texts) + embedder.name + embedder.runtime + INTENT_PROMPT).encode()).hexdigest()[:16]
     path = CACHE / f"embeddings-{key}.npy"
     if path.exists():
         return np.load(path)
-    vectors = embedder.encode_queries(texts)
+    vectors = embedder.encode_prompted([(INTENT_PROMPT, t) for t in texts])
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors

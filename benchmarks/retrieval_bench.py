@@ -126,11 +126,14 @@ def part_synthetic(n_chunks: int, index_dir: str) -> dict:
     dim, sections_per_doc = 768, 9  # overview + 9 sections = 10 chunks per document
 
     class RandomEmbedder:
-        name, dim = "random-benchmark", 768
+        name, dim, runtime = "random-benchmark", 768, "random"
 
         def encode_queries(self, queries):
             v = rng.standard_normal((len(queries), dim)).astype(np.float32)
             return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+        def encode_prompted(self, items):
+            return self.encode_queries(items)
 
         def encode_documents(self, items, progress=None):
             return self.encode_queries(items)
@@ -179,14 +182,14 @@ def main() -> None:
         print(json.dumps(PARTS[name](*[int(a) if a.isdigit() else a for a in rest])))
         return
 
-    from retrieval.embedder import cpu_supports_bf16
+    from retrieval.embedder import cpu_supports_bf16, planned_runtime
     from retrieval.settings import get_retrieval_settings
 
     settings = get_retrieval_settings()
     results: dict[str, object] = {
         "machine": {"cpus": os.cpu_count(), "cpu": cpu_model(), "bf16": cpu_supports_bf16(),
                     "python": platform.python_version()},
-        "settings": {"embedding_dtype": settings.embedding_dtype},
+        "settings": {"embedding_runtime": planned_runtime(settings)},
     }
     with tempfile.TemporaryDirectory() as tmp:
         munich = args.munich_kb

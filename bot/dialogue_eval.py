@@ -18,6 +18,7 @@ from bot.rasa_client import RasaClient
 
 OUTCOME_OF_KIND = {"answer": "answer", "clarify": "clarify", "handoff": "handoff", "handoff_offer": "handoff",
                    "decline": "decline", "smalltalk": "smalltalk"}
+KIND_PRIORITY = ("handoff", "handoff_offer", "answer", "clarify", "decline", "smalltalk")
 
 
 def run_turn(client: RasaClient, text: str) -> dict[str, Any]:
@@ -27,7 +28,10 @@ def run_turn(client: RasaClient, text: str) -> dict[str, Any]:
     latency_ms = (time.perf_counter() - started) * 1000
     latest = client.tracker(sender).get("latest_message") or {}
     customs = [m["custom"] for m in messages if isinstance(m.get("custom"), dict)]
-    kind = next((c.get("kind") for c in customs if c.get("kind")), None)
+    # A turn can hold several messages ("Das tut mir leid." + a handoff offer): what the bot did
+    # is the most consequential of them, not the first.
+    kinds = [c["kind"] for c in customs if c.get("kind") in OUTCOME_OF_KIND]
+    kind = min(kinds, key=KIND_PRIORITY.index, default=None)
     services: list[str] = []
     act = None
     for custom in customs:

@@ -18,7 +18,7 @@ import numpy as np
 
 from bot.dialogue.office_hours import OfficeCalendar
 from bot.settings import Settings
-from retrieval.embedder import Embedder, load_embedder
+from retrieval.embedder import INTENT_PROMPT, Embedder, load_embedder
 from retrieval.index_store import IndexBuild, IndexUnavailableError, current_build_path, load_latest_good
 from retrieval.query_expansion import expand_query
 from retrieval.searcher import MAX_QUERY_CHARS, SearchResult, Searcher
@@ -106,6 +106,21 @@ class KnowledgeHolder:
             vector = searcher.embed_query(expanded)
             self.cache.put(expanded, vector)
         return vector
+
+    def intent_vectors(self, texts: list[str]) -> np.ndarray:
+        """Features for Rasa's intent classifier: the texts under the model's classification prompt."""
+        if len(texts) != 1:  # Rasa's training batches
+            return self.embedder.encode_prompted([(INTENT_PROMPT, t) for t in texts])
+        # A live message: its search vector goes into the same batch and is cached for the
+        # retrieval that follows, so the model runs once per message.
+        searcher = self.searcher
+        text = texts[0]
+        expanded = expand_query(text.strip()[:MAX_QUERY_CHARS], searcher.lexicon)
+        if self.cache.get(expanded) is not None:
+            return searcher.embed_prompted([(INTENT_PROMPT, text)])
+        intent, query = searcher.embed_prompted([(INTENT_PROMPT, text), ("query", expanded)])
+        self.cache.put(expanded, query)
+        return intent[None, :]
 
     def search(self, text: str, exclude: frozenset[str] = frozenset()) -> SearchResult:
         searcher = self.searcher

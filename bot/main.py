@@ -107,9 +107,7 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
         holder: KnowledgeHolder = request.app.state.knowledge
 
         def embed() -> list[list[float]]:
-            if len(body.texts) == 1:  # a live message: cached for the retrieval that follows
-                return [holder.query_vector(body.texts[0]).tolist()]
-            return holder.embedder.encode_queries(body.texts).tolist()  # training batches
+            return holder.intent_vectors(body.texts).tolist()
 
         return {"vectors": await rasa_callbacks.run_callback(request, embed)}
 

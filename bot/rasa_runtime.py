@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
+from retrieval.embedder import INTENT_PROMPT, planned_runtime
 
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "components")
 
@@ -35,6 +35,9 @@ def training_hash(settings: Settings) -> str:
         for file in files:
             digest.update(file.relative_to(root).as_posix().encode())
             digest.update(file.read_bytes())
+    # The intent model is trained on the chat service's embeddings: a new model or runtime retrains.
+    features = f"{settings.embedding_model}|{settings.embedding_dim}|{planned_runtime(settings)}|{INTENT_PROMPT}"
+    digest.update(features.encode())
     return digest.hexdigest()[:16]
 
 

@@ -58,6 +58,37 @@ def model_fetch() -> None:
         raise typer.Exit(2) from None
 
 
+@model_app.command("export")
+def model_export(
+    precision: Annotated[str, typer.Option(help="int8 (Standard, schnell) oder float32")] = "int8",
+    force: Annotated[bool, typer.Option(help="Auch exportieren, wenn ein aktueller Export da ist")] = False,
+) -> None:
+    """Exportiert das Embedding-Modell nach ONNX (schnellere Suche) und prüft es gegen das Original."""
+    from retrieval.model_store import ModelIntegrityError, resolve_model_path
+    from retrieval.onnx_model import OnnxExportError, export_onnx, is_current, onnx_dir
+
+    if precision not in ("int8", "float32"):
+        err.print("[red]--precision muss int8 oder float32 sein.[/red]")
+        raise typer.Exit(2)
+    settings = get_retrieval_settings()
+    try:
+        model_path = resolve_model_path(settings)
+    except ModelIntegrityError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    folder = onnx_dir(settings.model_cache_dir, settings.embedding_model, precision)  # type: ignore[arg-type]
+    if is_current(folder, model_path) and not force:
+        console.print(f"ONNX-Export ist aktuell: {folder}")
+        return
+    try:
+        manifest = export_onnx(model_path, folder, precision, lambda msg: err.print(msg))  # type: ignore[arg-type]
+    except OnnxExportError as e:
+        err.print(f"[red]{e}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"ONNX-Export geprüft (kleinster Kosinus zum Original {manifest['min_cosine']}) "
+                  f"in {manifest['seconds']} s: {folder}")
+
+
 @model_app.command("verify")
 def model_verify() -> None:
     """Prüft die SHA-256-Summen des Standardmodells."""

@@ -7,6 +7,7 @@ of the index mechanics; never a product default).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,14 +18,27 @@ import numpy as np
 from retrieval.chunking import plain_text
 from retrieval.settings import RetrievalSettings
 
+log = logging.getLogger(__name__)
+# Nothing may be fetched at run time: the hub is off, models and tokenizers come from disk.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
 HASHING_MODEL = "hashing-ngrams"
+
+
+# The intent classifier's features: the model's own classification prompt ("task: classification"
+# for EmbeddingGemma) beats its search prompt by 2-3 points on MASSIVE (docs/benchmarks.md, "NLU").
+INTENT_PROMPT = "Classification"
 
 
 class Embedder(Protocol):
     name: str
     dim: int
+    runtime: str  # how vectors are computed; vectors of different runtimes are never mixed in an index
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray: ...
+
+    def encode_prompted(self, items: Sequence[tuple[str, str]]) -> np.ndarray: ...
 
     def encode_documents(
         self, items: Sequence[tuple[str, str]], progress: Callable[[int], None] | None = None
@@ -37,54 +51,102 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
-class SentenceTransformerEmbedder:
-    """Wraps a sentence-transformers model; title-aware document prompts where supported."""
+class PromptedEmbedder:
+    """The model's own prompts: query prompt for questions, title-aware prompt for passages."""
 
-    def __init__(self, name: str, path: str, batch_size: int = 16, dim: int | None = None,
-                 dtype: str = "float32"):
-        # Nothing may be fetched at run time: the hub is off, models come from disk.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import torch
-        from sentence_transformers import SentenceTransformer
+    name: str
+    dim: int
+    batch_size: int
+    prompts: dict[str, str]
+    truncate_dim: int | None = None
 
-        # Load straight into the target dtype: converting after loading doubles peak memory.
-        torch_dtype = torch.bfloat16 if dtype == "bfloat16" else torch.float32
-        self.model = SentenceTransformer(path, device="cpu", truncate_dim=dim, model_kwargs={"dtype": torch_dtype})
-        self.model.to(torch_dtype)  # the Dense heads load in float32
-        self.dtype = dtype
-        self.name = name if dim is None else f"{name}@{dim}"
-        self.dim = int(self.model.get_embedding_dimension())
-        self.batch_size = batch_size
-        doc_prompt = self.model.prompts.get("document", "")
-        # EmbeddingGemma's prompt is "title: none | text: "; we fill in the real title.
-        self._title_prompt = "title: none" in doc_prompt
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        vectors = self._encode(texts)
+        if self.truncate_dim:  # Matryoshka: the first dimensions carry the meaning
+            vectors = vectors[:, : self.truncate_dim]
+        return _normalise(vectors)
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
-        prompt_name = "query" if "query" in self.model.prompts else None
-        return _normalise(self.model.encode(list(queries), prompt_name=prompt_name, batch_size=self.batch_size,
-                                            convert_to_numpy=True, normalize_embeddings=True))
+        return self.encode_prompted([("query", q) for q in queries])
+
+    def encode_prompted(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
+        """(prompt name, text) pairs, embedded together; a prompt the model lacks falls back to "query"."""
+        return self._embed_batched([self.prompts.get(name, self.prompts.get("query", "")) + text
+                                    for name, text in items])
 
     def document_texts(self, items: Sequence[tuple[str, str]]) -> list[str]:
-        if self._title_prompt:
+        prompt = self.prompts.get("document", "")
+        # EmbeddingGemma's prompt is "title: none | text: "; we fill in the real title.
+        if "title: none" in prompt:
             return [f"title: {title} | text: {plain_text(text)}" for title, text in items]
-        prompt = self.model.prompts.get("document", "")
         return [f"{prompt}{title}\n\n{plain_text(text)}" for title, text in items]
 
     def encode_documents(
         self, items: Sequence[tuple[str, str]], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
-        texts = self.document_texts(items)
+        return self._embed_batched(self.document_texts(items), progress)
+
+    def _embed_batched(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         # Sort by length so batches hold similar lengths (much less padding on CPU).
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
-            out[batch] = np.asarray(self.model.encode([texts[i] for i in batch], prompt="", batch_size=self.batch_size,
-                                                      convert_to_numpy=True, normalize_embeddings=True), dtype=np.float32)
+            out[batch] = self._embed([texts[i] for i in batch])
             if progress:
                 progress(len(batch))
         return out
+
+
+class SentenceTransformerEmbedder(PromptedEmbedder):
+    """The model in PyTorch through sentence-transformers (any model, no export needed)."""
+
+    def __init__(self, name: str, path: str, batch_size: int = 16, dim: int | None = None,
+                 dtype: str = "float32"):
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        # Load straight into the target dtype: converting after loading doubles peak memory.
+        torch_dtype = torch.bfloat16 if dtype == "bfloat16" else torch.float32
+        self.model = SentenceTransformer(path, device="cpu", model_kwargs={"dtype": torch_dtype})
+        self.model.to(torch_dtype)  # the Dense heads load in float32
+        self.runtime = f"torch-{dtype}"
+        self.name = name if dim is None else f"{name}@{dim}"
+        self.truncate_dim = dim
+        self.dim = dim or int(self.model.get_embedding_dimension())
+        self.batch_size = batch_size
+        self.prompts = dict(self.model.prompts)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.encode(texts, prompt="", batch_size=self.batch_size, convert_to_numpy=True,
+                                            normalize_embeddings=True), dtype=np.float32)
+
+
+class OnnxEmbedder(PromptedEmbedder):
+    """The same model exported to ONNX Runtime (retrieval/onnx_model.py): 2-3x faster on CPU."""
+
+    def __init__(self, name: str, folder: Path, batch_size: int = 16, dim: int | None = None):
+        from threadpoolctl import threadpool_limits
+
+        from retrieval.onnx_model import OnnxSentenceEncoder
+
+        self.encoder = OnnxSentenceEncoder(folder)
+        # ONNX Runtime has its own thread pool. The BLAS/OpenMP pools (numpy, FAISS) then only do
+        # tiny vector work per query, but their idle threads spin and take the cores from ONNX
+        # Runtime: one thread each cuts the query embedding's p95 by about a third (benchmarks.md).
+        threadpool_limits(1)
+        self.runtime = f"onnx-{self.encoder.manifest['precision']}"
+        self.name = name if dim is None else f"{name}@{dim}"
+        self.truncate_dim = dim
+        self.dim = dim or self.encoder.dim
+        self.batch_size = batch_size
+        self.prompts = self.encoder.prompts
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode(texts)
 
 
 class HashingEmbedder:
@@ -93,7 +155,7 @@ class HashingEmbedder:
     def __init__(self, dim: int = 256):
         from sklearn.feature_extraction.text import HashingVectorizer
 
-        self.name, self.dim = HASHING_MODEL, dim
+        self.name, self.dim, self.runtime = HASHING_MODEL, dim, "hashing"
         self._vectorizer = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 3), n_features=dim,
                                              alternate_sign=False, norm="l2")
 
@@ -102,6 +164,9 @@ class HashingEmbedder:
 
     def encode_queries(self, queries: Sequence[str]) -> np.ndarray:
         return self._encode(queries)
+
+    def encode_prompted(self, items: Sequence[tuple[str, str]]) -> np.ndarray:
+        return self._encode([text for _, text in items])
 
     def encode_documents(
         self, items: Sequence[tuple[str, str]], progress: Callable[[int], None] | None = None
@@ -120,13 +185,40 @@ def cpu_supports_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def planned_runtime(settings: RetrievalSettings) -> str:
+    """The runtime ``load_embedder`` will use: "onnx-int8", "onnx-float32" or "torch-<dtype>"."""
+    from retrieval.model_store import model_source
+    from retrieval.onnx_model import is_current, onnx_dir
+
+    if settings.embedding_model == HASHING_MODEL:
+        return "hashing"
+    runtime = settings.embedding_runtime
+    if runtime != "torch":
+        precision = "float32" if runtime == "onnx-float32" else "int8"
+        folder = onnx_dir(settings.model_cache_dir, settings.embedding_model, precision)
+        if is_current(folder, model_source(settings)):  # its files are verified on load
+            return f"onnx-{precision}"
+        if runtime != "auto":
+            raise FileNotFoundError(f"Kein aktueller ONNX-Export ({precision}) in {folder}. "
+                                    "Bitte `kommunalbot model export` ausführen.")
+        log.warning("Kein ONNX-Export für %s: die Suche nutzt PyTorch und ist langsamer. "
+                    "`kommunalbot model export` behebt das.", settings.embedding_model)
+    dtype = settings.embedding_dtype
+    if dtype == "auto":
+        dtype = "bfloat16" if cpu_supports_bf16() else "float32"
+    return f"torch-{dtype}"
+
+
 def load_embedder(settings: RetrievalSettings) -> Embedder:
     if settings.embedding_model == HASHING_MODEL:
         return HashingEmbedder()
     from retrieval.model_store import resolve_model_path
+    from retrieval.onnx_model import onnx_dir
 
-    dtype = settings.embedding_dtype
-    if dtype == "auto":
-        dtype = "bfloat16" if cpu_supports_bf16() else "float32"
+    runtime = planned_runtime(settings)
+    if runtime.startswith("onnx-"):
+        folder = onnx_dir(settings.model_cache_dir, settings.embedding_model, runtime.removeprefix("onnx-"))
+        return OnnxEmbedder(settings.embedding_model, folder, settings.embedding_batch_size, settings.embedding_dim)
     return SentenceTransformerEmbedder(settings.embedding_model, resolve_model_path(settings),
-                                       settings.embedding_batch_size, settings.embedding_dim, dtype)
+                                       settings.embedding_batch_size, settings.embedding_dim,
+                                       runtime.removeprefix("torch-"))

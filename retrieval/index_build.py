@@ -154,6 +154,7 @@ def build_from_documents(
         "build_id": build_id,
         "created": datetime.now(timezone.utc).isoformat(),
         "model": embedder.name,
+        "runtime": embedder.runtime,
         "dim": embedder.dim,
         "normalized": True,
         "metric": "inner_product",
@@ -181,7 +182,9 @@ def embed_documents(
     items = [(c.title, c.text, c.content_hash) for c in chunks] + wholes
 
     cached: dict[str, np.ndarray] = {}
-    if previous and previous.model == embedder.name and previous.manifest["dim"] == embedder.dim:
+    # Vectors from another model or runtime (e.g. PyTorch vs. ONNX 8 bit) are not reused.
+    if (previous and previous.model == embedder.name and previous.manifest.get("runtime") == embedder.runtime
+            and previous.manifest["dim"] == embedder.dim):
         old_hashes = [c.content_hash for c in previous.chunks] + previous.manifest["whole_hashes"]
         old_vectors = np.vstack([previous.chunk_vectors, previous.doc_vectors])
         cached = dict(zip(old_hashes, old_vectors))

@@ -129,6 +129,11 @@ def fetch_default_model(
     return target
 
 
+def model_source(settings: RetrievalSettings) -> str:
+    """Where the configured model lives (not verified): the default's cache folder, or the setting."""
+    return str(default_model_dir(settings)) if settings.embedding_model == DEFAULT_MODEL else settings.embedding_model
+
+
 def resolve_model_path(settings: RetrievalSettings) -> str:
     """What to hand to SentenceTransformer: the verified default or the configured model."""
     if settings.embedding_model != DEFAULT_MODEL:

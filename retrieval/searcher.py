@@ -107,8 +107,11 @@ class Searcher:
         return "decline"
 
     def embed_query(self, expanded: str) -> np.ndarray:
+        return self.embed_prompted([("query", expanded)])[0]
+
+    def embed_prompted(self, items: list[tuple[str, str]]) -> np.ndarray:
         with self._encode_lock:
-            return self.embedder.encode_queries([expanded])[0]
+            return self.embedder.encode_prompted(items)
 
     def search(self, query: str, k: int = 10, exclude: frozenset[str] = frozenset()) -> SearchResult:
         """Rank documents for ``query``; ``exclude`` drops ids (e.g. services the citizen rejected)."""

@@ -43,8 +43,11 @@ class RetrievalSettings(BaseSettings):
     )
     model_cache_dir: Path = Field(default_factory=_default_cache_dir)
     embedding_batch_size: int = 16
-    # bfloat16 is about 1.5-4x faster on CPUs with AVX-512 BF16 or AMX and gives the same
-    # rankings (cosine to float32 > 0.998); "auto" uses it only where the CPU supports it.
+    # How the model runs. "auto": the verified ONNX export with 8-bit weights when setup made
+    # one (`kommunalbot model export`), else PyTorch. "onnx-float32" keeps full precision.
+    embedding_runtime: Literal["auto", "onnx-int8", "onnx-float32", "torch"] = "auto"
+    # Only for the PyTorch runtime: bfloat16 is about 1.5-4x faster on CPUs with AVX-512 BF16
+    # or AMX and gives the same rankings (cosine to float32 > 0.998); "auto" uses it only there.
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = "auto"
     # Matryoshka truncation (EmbeddingGemma supports 768/512/256/128); None keeps the full size.
     embedding_dim: int | None = None

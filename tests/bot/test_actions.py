@@ -202,3 +202,22 @@ def test_unsure_nlu_but_person_likely_offers_staff(actions):
                                                    {"name": "ask_service", "confidence": 0.3}]
     messages, slots, _ = run(actions, "action_answer_from_kb", payload)
     assert messages[0]["custom"]["kind"] == "handoff_offer" and slots["handoff_offered"] is True
+
+
+def test_intent_features_use_the_classification_prompt_and_prime_the_search(knowledge):
+    """One model run per message: the NLU call also computes (and caches) the search vector."""
+    from retrieval.embedder import INTENT_PROMPT
+    from retrieval.query_expansion import expand_query
+
+    text = "Was kostet ein Perso?"
+    expanded = expand_query(text, knowledge.searcher.lexicon)
+    assert knowledge.cache.get(expanded) is None
+    intent = knowledge.intent_vectors([text])[0]
+    cached = knowledge.cache.get(expanded)
+    assert cached is not None
+    cosine = lambda a, b: float(a @ b) / float((a @ a) ** 0.5 * (b @ b) ** 0.5)  # noqa: E731
+    assert cosine(intent, knowledge.embedder.encode_prompted([(INTENT_PROMPT, text)])[0]) > 0.99
+    assert cosine(cached, knowledge.embedder.encode_queries([expanded])[0]) > 0.99
+    assert cosine(intent, cached) < 0.98  # two different prompts, not one vector twice
+    training = knowledge.intent_vectors([text, "Hallo"])
+    assert training.shape == (2, knowledge.embedder.dim) and cosine(training[0], intent) > 0.99

@@ -114,6 +114,10 @@ def test_complaint_offers_staff(stack):
     reply = chat.say("Das ist eine Frechheit, ich will mich beschweren!")
     assert "Das tut mir leid" in chat.text(reply)
     assert any((m.get("custom") or {}).get("kind") == "handoff_offer" for m in reply)
+    # `eval dialogue` reads such a turn (apology, then the offer) as a handoff, not as smalltalk.
+    from bot.dialogue_eval import run_turn
+
+    assert run_turn(stack.client, "Das ist eine Frechheit, ich will mich beschweren!")["outcome"] == "handoff"
 
 
 def test_out_of_hours_contact_form(stack, clock):

@@ -72,6 +72,16 @@ def test_incremental_add_change_delete(kb, hashing_settings):
     assert "22,80 Euro" in build.documents["perso"].body
 
 
+def test_vectors_of_another_runtime_are_not_reused(kb, hashing_settings):
+    """Switching e.g. from PyTorch to ONNX 8 bit re-embeds everything rather than mixing vectors."""
+    build_index(kb, hashing_settings, CountingEmbedder())
+    other = CountingEmbedder()
+    other.runtime = "onnx-int8"
+    report = build_index(kb, hashing_settings, other)
+    assert report.reused == 0 and other.embedded == report.chunks + report.documents
+    assert load_latest_good(hashing_settings.index_dir).manifest["runtime"] == "onnx-int8"
+
+
 def test_broken_file_keeps_previous_version(kb, hashing_settings):
     embedder = CountingEmbedder()
     build_index(kb, hashing_settings, embedder)

@@ -1,8 +1,9 @@
 """Rasa 3.6 intent classifier: HybridIntentModel over n-grams and the chat service's embeddings.
 
 The sentence embeddings come from the chat service (POST /internal/nlu-embeddings), which
-holds the one copy of the embedding model and caches each vector for retrieval, so a
-message is embedded once per turn. Runs inside Rasa's own environment.
+holds the one copy of the embedding model; it embeds the message under the model's
+classification prompt and, in the same model run, its search vector for the retrieval that
+follows. Runs inside Rasa's own environment.
 """
 
 from __future__ import annotations
