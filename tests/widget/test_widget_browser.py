@@ -140,9 +140,12 @@ def test_full_conversation_with_clarification_and_staff(browser, page, stack, st
     staff.goto("/staff/queue/waiting")
     assert axe_violations(staff) == []
     staff.locator("table a").first.click()
-    staff.click("text=Gespräch übernehmen")
+    # Wait for each form's page load: filling the reply while the takeover still loads lost it.
+    with staff.expect_navigation():
+        staff.get_by_role("button", name="Gespräch übernehmen").click()
     staff.fill("#reply", "Guten Tag, hier ist Petra vom Bürgerservice. Wie kann ich helfen?")
-    staff.click("text=Senden")
+    with staff.expect_navigation():
+        staff.get_by_role("button", name="Senden", exact=True).click()
     assert axe_violations(staff) == []
     page.wait_for_function("() => [...document.querySelector('[data-kommunalbot]').shadowRoot.querySelectorAll('.msg.staff')]"
                            ".some(m => m.innerText.includes('Petra vom Bürgerservice'))", timeout=30000)
