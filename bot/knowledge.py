@@ -97,10 +97,8 @@ class KnowledgeHolder:
             self.reload()
         self._checked = time.monotonic()
 
-    def query_vector(self, text: str) -> np.ndarray:
-        """The vector retrieval uses for ``text`` (expanded query), computed once."""
-        searcher = self.searcher
-        expanded = expand_query(text.strip()[:MAX_QUERY_CHARS], searcher.lexicon)
+    def _query_vector(self, searcher: Searcher, expanded: str) -> np.ndarray:
+        """The vector retrieval uses for an expanded query, computed once (see intent_vectors)."""
         vector = self.cache.get(expanded)
         if vector is None:
             vector = searcher.embed_query(expanded)
@@ -128,4 +126,4 @@ class KnowledgeHolder:
         if not text:
             return SearchResult(text, text, [], 0.0)
         expanded = expand_query(text, searcher.lexicon)
-        return searcher.rank(text, expanded, self.query_vector(text), k=10, exclude=exclude)
+        return searcher.rank(text, expanded, self._query_vector(searcher, expanded), k=10, exclude=exclude)

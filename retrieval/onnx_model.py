@@ -129,19 +129,24 @@ def is_current(folder: Path, model_path: str) -> bool:
     return manifest.get("source_files") == source_fingerprint(model_path)
 
 
+def _weight_matmuls(model) -> dict[str, list[int]]:
+    """MatMul nodes that multiply by a weight matrix (the linear layers): node name -> weight shape."""
+    shapes = {init.name: list(init.dims) for init in model.graph.initializer}
+    return {node.name: shapes[node.input[1]] for node in model.graph.node
+            if node.op_type == "MatMul" and len(node.input) > 1 and len(shapes.get(node.input[1], [])) == 2}
+
+
 def _ffn_output_projections(model) -> set[str]:
     """Names of MatMul nodes whose weight maps the feed-forward width back to the hidden size.
 
     Structural, so it works for any transformer: the widest input dimension among the weight
     matrices is the feed-forward width (Gemma ``down_proj``, BERT ``output.dense``).
     """
-    shapes = {init.name: list(init.dims) for init in model.graph.initializer}
-    weighted = [(node.name, shapes[node.input[1]]) for node in model.graph.node
-                if node.op_type == "MatMul" and len(node.input) > 1 and len(shapes.get(node.input[1], [])) == 2]
+    weighted = _weight_matmuls(model)
     if not weighted:
         return set()
-    widest = max(dims[0] for _, dims in weighted)
-    return {name for name, dims in weighted if dims[0] == widest}
+    widest = max(dims[0] for dims in weighted.values())
+    return {name for name, dims in weighted.items() if dims[0] == widest}
 
 
 def _quantize(source: Path, target: Path) -> None:
@@ -150,16 +155,14 @@ def _quantize(source: Path, target: Path) -> None:
 
     model = onnx.load(str(source), load_external_data=False)
     keep_float = _ffn_output_projections(model)
-    shapes = {init.name for init in model.graph.initializer}
-    weighted = [n.name for n in model.graph.node
-                if n.op_type == "MatMul" and len(n.input) > 1 and n.input[1] in shapes]
+    quantised = [name for name in _weight_matmuls(model) if name not in keep_float]
     # quantize_dynamic advises "pre-processing" on the root logger; that is for static quantisation.
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)
     try:
         quantize_dynamic(str(source), str(target), per_channel=True, weight_type=QuantType.QInt8,
-                         nodes_to_quantize=[n for n in weighted if n not in keep_float], use_external_data_format=True)
+                         nodes_to_quantize=quantised, use_external_data_format=True)
     finally:
         root.setLevel(level)
 
