@@ -109,8 +109,8 @@ class KnowledgeHolder:
         """Features for Rasa's intent classifier: the texts under the model's classification prompt."""
         if len(texts) != 1:  # Rasa's training batches
             return self.embedder.encode_prompted([(INTENT_PROMPT, t) for t in texts])
-        # A live message: its search vector goes into the same batch and is cached for the
-        # retrieval that follows, so the model runs once per message.
+        # A live message: its search vector is computed in the same call and cached for the
+        # retrieval that follows, so each message is embedded once per prompt.
         searcher = self.searcher
         text = texts[0]
         expanded = expand_query(text.strip()[:MAX_QUERY_CHARS], searcher.lexicon)

@@ -94,7 +94,17 @@ class OnnxSentenceEncoder:
         self.dim = int(self.manifest["dim"])
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        tokens = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
+        if self.manifest["precision"] == "int8":
+            # Dynamic quantisation scales the activations of the whole input tensor, so in a batch
+            # a text's vector would depend on its batch-mates and their padding (cosine 0.996 to
+            # itself alone). One text per run keeps every vector reproducible: the same question
+            # gets the same vector in chat, search and evaluation, and an index rebuilt
+            # incrementally equals one built from scratch. On 2 cores this is no slower.
+            return np.vstack([self._run([text]) for text in texts]) if texts else np.zeros((0, self.dim), np.float32)
+        return self._run(list(texts))
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        tokens = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
                                 return_tensors="np")
         feed = {"input_ids": tokens["input_ids"].astype(np.int64),
                 "attention_mask": tokens["attention_mask"].astype(np.int64)}

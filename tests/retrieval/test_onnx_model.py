@@ -16,6 +16,7 @@ import pytest
 from retrieval.embedder import OnnxEmbedder, load_embedder, planned_runtime
 from retrieval.onnx_model import (
     OnnxExportError,
+    OnnxSentenceEncoder,
     _ffn_output_projections,
     export_onnx,
     is_current,
@@ -127,6 +128,13 @@ def test_int8_keeps_the_feed_forward_output_in_float(tiny_model, tmp_path):
     shapes = {i.name: list(i.dims) for i in graph.initializer}
     float_weights = [shapes[n.input[1]] for n in float_matmuls if n.input[1] in shapes]
     assert float_weights.count([128, 32]) == 2
+    # Activations are quantised per run, so each text runs alone: its vector does not depend on
+    # what else is in the batch.
+    encoder = OnnxSentenceEncoder(out)
+    alone = encoder.encode(["was kostet ein perso"])[0]
+    in_batch = encoder.encode(["hund steuer anmelden " * 8, "was kostet ein perso", "termin"])[1]
+    assert np.array_equal(alone, in_batch)
+    assert not np.array_equal(encoder._run(["hund steuer anmelden " * 8, "was kostet ein perso"])[1], alone)
 
 
 def test_ffn_output_projections_are_found_by_shape():
