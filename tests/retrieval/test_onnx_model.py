@@ -74,6 +74,9 @@ def test_export_reproduces_the_pytorch_model(tiny_model, tiny_export):
     docs = embedder.encode_documents([("Hundesteuer", "hund steuer anmelden " * 5), ("Perso", "was kostet ein perso")])
     single = embedder.encode_documents([("Perso", "was kostet ein perso")])
     assert np.allclose(docs[1], single[0], atol=1e-5)
+    # Idle worker threads must not spin: Rasa and the web server share the cores.
+    assert embedder.encoder.session.get_session_options().get_session_config_entry(
+        "session.intra_op.allow_spinning") == "0"
     # Many questions at once (Rasa's training batches) go through in batches, in input order.
     embedder.batch_size = 4
     many = [" ".join(WORDS[i : i + 1 + i % 7]) for i in range(len(WORDS))]

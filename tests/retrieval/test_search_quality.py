@@ -30,6 +30,19 @@ def test_quality_floor_on_sample_questions(searcher):
     assert report.out_of_scope_not_confident >= 0.6
 
 
+def test_quality_floor_on_questions_written_like_citizens_write(searcher):
+    """Context first, then the question; colloquial, sometimes lower case (as real citizens write)."""
+    report = evaluate_questions(searcher, read_jsonl(PROJECT_ROOT / "tests/data/musterstadt_citizen_questions.jsonl"))
+    assert report.service.n == 55 and report.out_of_scope_n == 10
+    # Measured 0.927 / 1.000 / 92 % / 50 % (docs/benchmarks.md).
+    assert report.service.top1 >= 0.85
+    assert report.service.top3 >= 0.95
+    assert report.service_confident_when_correct >= 0.85
+    # Long off-topic questions (rent increase, health insurance) borrow municipal words; most of the
+    # confident ones are still asked back because two pages nearly tie (see docs/retrieval.md).
+    assert report.out_of_scope_not_confident >= 0.4
+
+
 def test_colloquial_question_answered_with_source_and_snippet(searcher):
     result = searcher.search("Was kostet ein neuer Perso wenn ich 30 bin?")
     top = result.top
