@@ -26,8 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+from shared_data import ROOT, SHARED, munich_kb
 
 
 def peak_rss_mb() -> float:
@@ -192,12 +191,7 @@ def main() -> None:
         "settings": {"embedding_runtime": planned_runtime(settings)},
     }
     with tempfile.TemporaryDirectory() as tmp:
-        munich = args.munich_kb
-        if munich is None and (SHARED / "dldb/munich/services_de.raw.json").exists():
-            from retrieval.dldb_import import import_dldb
-
-            munich = Path(tmp) / "munich_kb"
-            import_dldb(SHARED / "dldb/munich/services_de.raw.json", munich, SHARED / "dldb/munich/locations_de.raw.json")
+        munich = munich_kb(args.munich_kb, Path(tmp))
         results["build_sample"] = run_part("build", ROOT / "knowledge_base", Path(tmp) / "i-sample")
         results["rebuild_one_file_sample"] = run_part("rebuild_one", ROOT / "knowledge_base", Path(tmp) / "i-sample")
         if munich:

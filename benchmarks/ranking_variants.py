@@ -1,0 +1,184 @@
+"""Which parts of the ranking help: the product's formula against variants, on every question set.
+
+Each question is embedded once, as in the product; every variant then re-scores the same index
+(whole-page vectors, chunk vectors, BM25), so differences come from the ranking alone. The
+"Produkt" row is checked against `Searcher.rank` question by question.
+
+    .venv/bin/python benchmarks/ranking_variants.py [--munich-kb /tmp/munich_kb]
+
+Without `--munich-kb` the Munich catalogue is imported from ../shared/data (skipped when absent).
+Prints Top-1 / Top-3 / MRR@10 per set and writes var/benchmarks/ranking_variants.json.
+Results and their reading: docs/benchmarks.md ("Suche: welche Bausteine helfen").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from shared_data import ROOT, SHARED, munich_kb
+
+from retrieval.chunking import OVERVIEW
+from retrieval.cli import eval_index_settings, run_build
+from retrieval.embedder import Embedder, load_embedder
+from retrieval.evaluation import ranking_metrics, read_jsonl
+from retrieval.index_store import IndexBuild, load_latest_good
+from retrieval.query_expansion import expand_query
+from retrieval.searcher import Searcher
+from retrieval.settings import get_retrieval_settings
+
+PRODUCT = "½ Seite + ½ bester Abschnitt + 0,02 · lexikalisch (Produkt)"
+UNEXPANDED = "Produkt ohne Alltagssprache in der Anfrage"
+
+
+@dataclass
+class Parts:
+    """Per-document scores for one question (rows = build.doc_ids)."""
+
+    whole: np.ndarray  # cosine to the whole-page vector
+    best: np.ndarray  # best chunk cosine
+    second: np.ndarray  # second-best chunk cosine (= best when the page has one chunk)
+    overview: np.ndarray  # cosine of the overview chunk (title, keywords, opening text)
+    lexical: np.ndarray  # BM25 lemmas + n-grams, 0..2
+    title: np.ndarray  # cosine to the title alone
+    whole_centred: np.ndarray  # as whole / best, after removing the index's mean vector
+    best_centred: np.ndarray
+
+
+def _per_doc_max(n_docs: int, chunk_doc: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    best = np.full(n_docs, -1.0)
+    second = np.full(n_docs, -1.0)
+    for row in np.argsort(-scores):
+        doc = chunk_doc[row]
+        if best[doc] == -1.0:
+            best[doc] = scores[row]
+        elif second[doc] == -1.0:
+            second[doc] = scores[row]
+    return best, np.where(second == -1.0, best, second)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+
+class Scorer:
+    def __init__(self, build: IndexBuild, embedder: Embedder):
+        self.build = build
+        titles = [build.documents[d].meta.title for d in build.doc_ids]
+        self.title_vectors = embedder.encode_documents([(t, t) for t in titles])
+        self.overview_rows = np.array([i for i, c in enumerate(build.chunks) if c.section == OVERVIEW])
+        self.doc_mean, self.chunk_mean = build.doc_vectors.mean(0), build.chunk_vectors.mean(0)
+        self.docs_centred = _unit(build.doc_vectors - self.doc_mean)
+        self.chunks_centred = _unit(build.chunk_vectors - self.chunk_mean)
+
+    def parts(self, qv: np.ndarray, expanded: str) -> Parts:
+        b, n = self.build, len(self.build.doc_ids)
+        chunk_scores = b.chunk_vectors @ qv
+        best, second = _per_doc_max(n, b.chunk_doc, chunk_scores)
+        overview = np.full(n, -1.0)
+        overview[b.chunk_doc[self.overview_rows]] = chunk_scores[self.overview_rows]
+        best_centred, _ = _per_doc_max(n, b.chunk_doc, self.chunks_centred @ _unit(qv - self.chunk_mean))
+        return Parts(
+            b.doc_vectors @ qv,
+            best,
+            second,
+            overview,
+            b.lexical.scores(expanded),
+            self.title_vectors @ qv,
+            self.docs_centred @ _unit(qv - self.doc_mean),
+            best_centred,
+        )
+
+
+def _rrf(*scores: np.ndarray, k: int = 60) -> np.ndarray:
+    total = np.zeros_like(scores[0])
+    for s in scores:
+        ranks = np.empty(len(s))
+        ranks[np.argsort(-s)] = np.arange(1, len(s) + 1)
+        total += 1.0 / (k + ranks)
+    return total
+
+
+VARIANTS: dict[str, Callable[[Parts], np.ndarray]] = {
+    PRODUCT: lambda p: 0.5 * p.whole + 0.5 * p.best + 0.02 * p.lexical,
+    "dasselbe ohne lexikalisch": lambda p: 0.5 * p.whole + 0.5 * p.best,
+    "Dense, ganze Seite": lambda p: p.whole,
+    "Dense, bester Abschnitt": lambda p: p.best,
+    "Dense, nur Überblicksabschnitt": lambda p: p.overview,
+    "Lexikalisch allein": lambda p: p.lexical,
+    "Reciprocal Rank Fusion (Seite + Abschnitt, lexikalisch)": lambda p: _rrf(0.5 * p.whole + 0.5 * p.best, p.lexical),
+    "Maximum statt Mittel aus Seite und Abschnitt": lambda p: np.maximum(p.whole, p.best) + 0.02 * p.lexical,
+    "Mittel der zwei besten Abschnitte statt des besten": lambda p: (
+        0.5 * p.whole + 0.25 * (p.best + p.second) + 0.02 * p.lexical
+    ),
+    "Titel als dritter Vektor (Gewicht 0,25)": lambda p: (
+        0.5 * p.whole + 0.5 * p.best + 0.25 * p.title + 0.02 * p.lexical
+    ),
+    "Vektoren zentriert (Mittelwert des Index abgezogen)": lambda p: (
+        0.5 * p.whole_centred + 0.5 * p.best_centred + 0.02 * p.lexical
+    ),
+}
+
+
+def evaluate_set(questions_path: Path, kb: Path, embedder: Embedder) -> dict[str, dict[str, float]]:
+    settings = eval_index_settings(get_retrieval_settings(), kb)
+    run_build(kb, settings, force=True, quiet=True)
+    searcher = Searcher(load_latest_good(settings.index_dir), embedder, settings)
+    scorer = Scorer(searcher.build, embedder)
+    rankings: dict[str, list[tuple[list[str], set[str]]]] = {name: [] for name in [*VARIANTS, UNEXPANDED]}
+    doc_ids = searcher.build.doc_ids
+
+    def top10(scores: np.ndarray) -> list[str]:
+        return [doc_ids[i] for i in np.argsort(-scores, kind="stable")[:10]]
+
+    for q in read_jsonl(questions_path):
+        if q["kind"] != "service":
+            continue
+        expanded = expand_query(q["text"], searcher.lexicon)
+        qv = searcher.embed_query(expanded)
+        parts = scorer.parts(qv, expanded)
+        gold = set(q["gold"])
+        for name, score in VARIANTS.items():
+            rankings[name].append((top10(score(parts)), gold))
+        plain = scorer.parts(searcher.embed_query(q["text"]), q["text"])  # no colloquial-term expansion
+        rankings[UNEXPANDED].append((top10(VARIANTS[PRODUCT](plain)), gold))
+        product = [h.doc_id for h in searcher.rank(q["text"], expanded, qv, k=10).hits]
+        if product[:3] != rankings[PRODUCT][-1][0][:3]:
+            raise AssertionError(f"{q['id']}: Produktformel weicht von Searcher.rank ab: {product[:3]}")
+    return {name: vars(ranking_metrics(r)) for name, r in rankings.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--munich-kb", type=Path, help="bereits importierter Münchner Katalog")
+    args = parser.parse_args()
+    embedder = load_embedder(get_retrieval_settings())
+    kb = ROOT / "knowledge_base"
+    sets = [
+        ("Musterstadt Test", ROOT / "tests/data/musterstadt_questions.jsonl", kb),
+        ("Musterstadt Stil echter Anfragen", ROOT / "tests/data/musterstadt_citizen_questions.jsonl", kb),
+        ("Musterstadt Kalibrierung", ROOT / "benchmarks/data/musterstadt_calibration.jsonl", kb),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        munich = munich_kb(args.munich_kb, Path(tmp))
+        if munich is not None:
+            sets.insert(0, ("München dev", SHARED / "munich-questions/dev.jsonl", munich))
+        results = {label: evaluate_set(path, kb, embedder) for label, path, kb in sets}
+
+    for label, table in results.items():
+        print(f"\n{label}  (Top-1 / Top-3 / MRR@10)")
+        for name, m in table.items():
+            print(f"  {name:60s} {m['top1']:.3f} / {m['top3']:.3f} / {m['mrr10']:.3f}")
+    out = ROOT / "var/benchmarks/ranking_variants.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\n{out}")
+
+
+if __name__ == "__main__":
+    main()
