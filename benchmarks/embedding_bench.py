@@ -4,15 +4,17 @@
 
 Embeds each question alone (as a live chat message is), with the model's query prompt, in every
 runtime that is available: PyTorch float32 and bfloat16, and the ONNX exports that
-`kommunalbot model export [--precision float32]` made. Reports p50/p95 and the smallest and mean
-cosine to PyTorch float32. Results also in var/benchmarks/embedding.json.
+`kommunalbot model export [--precision float32]` made. Reports p50/p95, the smallest and mean
+cosine to PyTorch float32, and texts per second with one caller and with one caller per core at once. Results also in var/benchmarks/embedding.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,14 @@ def timed(embedder, texts: list[str]) -> tuple[np.ndarray, list[float]]:
     return np.vstack(vectors), timings
 
 
+def throughput(embedder, texts: list[str], callers: int) -> float:
+    """Texts per second when ``callers`` threads each embed one text at a time (concurrent chat messages)."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(callers) as pool:
+        list(pool.map(lambda text: embedder.encode_queries([text]), texts))
+    return len(texts) / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
@@ -53,6 +63,7 @@ def main() -> None:
         if is_current(folder, model_source(settings)):
             runtimes[f"onnx-{precision}"] = lambda folder=folder: OnnxEmbedder("onnx", folder)
 
+    cores = len(os.sched_getaffinity(0))
     results: dict[str, dict[str, float]] = {}
     reference = None
     for name, make in runtimes.items():
@@ -63,7 +74,9 @@ def main() -> None:
         cosines = (vectors * reference).sum(axis=1)
         results[name] = {"p50_ms": round(float(np.percentile(timings, 50)), 1),
                          "p95_ms": round(float(np.percentile(timings, 95)), 1),
-                         "min_cosine": round(float(cosines.min()), 4), "mean_cosine": round(float(cosines.mean()), 4)}
+                         "min_cosine": round(float(cosines.min()), 4), "mean_cosine": round(float(cosines.mean()), 4),
+                         "texts_per_s_1_caller": round(throughput(embedder, texts, 1), 1),
+                         f"texts_per_s_{cores}_callers": round(throughput(embedder, texts, cores), 1)}
         print(f"{name:16s} {results[name]}", flush=True)
         del embedder
     out = ROOT / "var/benchmarks/embedding.json"

@@ -57,6 +57,7 @@ class KnowledgeHolder:
         self.embedder = embedder or load_embedder(settings)
         self.calendar = OfficeCalendar(settings.federal_state, settings.timezone)
         self.cache = QueryVectorCache()
+        self.intent_cache = QueryVectorCache()
         self._searcher: Searcher | None = None
         self._loaded_path: Path | None = None
         self._checked = 0.0
@@ -109,16 +110,36 @@ class KnowledgeHolder:
         """Features for Rasa's intent classifier: the texts under the model's classification prompt."""
         if len(texts) != 1:  # Rasa's training batches
             return self.embedder.encode_prompted([(INTENT_PROMPT, t) for t in texts])
-        # A live message: its search vector is computed in the same call and cached for the
-        # retrieval that follows, so each message is embedded once per prompt.
-        searcher = self.searcher
         text = texts[0]
+        intent = self.intent_cache.get(text)
+        if intent is not None:  # embedded by prepare_message before the text went to Rasa
+            return intent[None, :]
+        # A live message: its search vector is computed in the same call (the two texts run side
+        # by side) and cached for the retrieval that follows, so each message is embedded once per prompt.
+        searcher = self.searcher
         expanded = expand_query(text.strip()[:MAX_QUERY_CHARS], searcher.lexicon)
         if self.cache.get(expanded) is not None:
-            return searcher.embed_prompted([(INTENT_PROMPT, text)])
-        intent, query = searcher.embed_prompted([(INTENT_PROMPT, text), ("query", expanded)])
-        self.cache.put(expanded, query)
+            intent = self.embedder.encode_prompted([(INTENT_PROMPT, text)])[0]
+        else:
+            intent, query = self.embedder.encode_prompted([(INTENT_PROMPT, text), ("query", expanded)])
+            self.cache.put(expanded, query)
+        self.intent_cache.put(text, intent)
         return intent[None, :]
+
+    def prepare_message(self, text: str) -> None:
+        """Embed a message before it goes to Rasa.
+
+        Rasa 3.6 runs its NLU pipeline inside its event loop, so while the intent classifier waits
+        for its embeddings, Rasa serves no other conversation. Embedded here first (in the chat
+        request's thread, side by side with other messages), the classifier's callback finds both
+        vectors cached and Rasa waits about a millisecond instead of a model run.
+        """
+        if text.startswith("/"):  # button payloads: Rasa takes the intent from the text, no NLU
+            return
+        try:
+            self.intent_vectors([text])
+        except Exception:  # noqa: BLE001 - only a head start: Rasa's own callback embeds it then
+            log.exception("Vorab-Einbettung fehlgeschlagen")
 
     def search(self, text: str, exclude: frozenset[str] = frozenset()) -> SearchResult:
         searcher = self.searcher

@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
         await run_in_threadpool(holder.reload)
         app.state.knowledge, app.state.db, app.state.bus = holder, db, bus
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds, token)
-        app.state.chat = ChatService(db, app.state.rasa, bus)
+        app.state.chat = ChatService(db, app.state.rasa, bus, prepare=holder.prepare_message)
         app.state.actions = build_actions(holder, settings, sink or DbHandoffSink(db, bus))
         retention = asyncio.create_task(_retention_loop(db, settings.retention_days))
         yield

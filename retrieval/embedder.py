@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -119,21 +120,24 @@ class SentenceTransformerEmbedder(PromptedEmbedder):
         self.dim = dim or int(self.model.get_embedding_dimension())
         self.batch_size = batch_size
         self.prompts = dict(self.model.prompts)
+        self._lock = threading.Lock()  # PyTorch uses every core per call: one call at a time is fastest
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        return np.asarray(self.model.encode(texts, prompt="", batch_size=self.batch_size, convert_to_numpy=True,
-                                            normalize_embeddings=True), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self.model.encode(texts, prompt="", batch_size=self.batch_size, convert_to_numpy=True,
+                                                normalize_embeddings=True), dtype=np.float32)
 
 
 class OnnxEmbedder(PromptedEmbedder):
     """The same model exported to ONNX Runtime (retrieval/onnx_model.py): 2-3x faster on CPU."""
 
-    def __init__(self, name: str, folder: Path, batch_size: int = 16, dim: int | None = None):
+    def __init__(self, name: str, folder: Path, batch_size: int = 16, dim: int | None = None,
+                 threads: int | None = None):
         from threadpoolctl import threadpool_limits
 
         from retrieval.onnx_model import OnnxSentenceEncoder
 
-        self.encoder = OnnxSentenceEncoder(folder)
+        self.encoder = OnnxSentenceEncoder(folder, threads)
         # ONNX Runtime has its own thread pool. The BLAS/OpenMP pools (numpy, FAISS) then only do
         # tiny vector work per query, but their idle threads spin and take the cores from ONNX
         # Runtime: one thread each cuts the query embedding's p95 by about a third (benchmarks.md).
@@ -218,7 +222,8 @@ def load_embedder(settings: RetrievalSettings) -> Embedder:
     runtime = planned_runtime(settings)
     if runtime.startswith("onnx-"):
         folder = onnx_dir(settings.model_cache_dir, settings.embedding_model, runtime.removeprefix("onnx-"))
-        return OnnxEmbedder(settings.embedding_model, folder, settings.embedding_batch_size, settings.embedding_dim)
+        return OnnxEmbedder(settings.embedding_model, folder, settings.embedding_batch_size, settings.embedding_dim,
+                            settings.embedding_threads)
     return SentenceTransformerEmbedder(settings.embedding_model, resolve_model_path(settings),
                                        settings.embedding_batch_size, settings.embedding_dim,
                                        runtime.removeprefix("torch-"))

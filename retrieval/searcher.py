@@ -10,7 +10,6 @@ The question is first expanded with official terms for colloquial words ("Perso"
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -62,7 +61,7 @@ class SearchResult:
 
 
 class Searcher:
-    """Searches one loaded index build. Thread-safe; the embedder is shared."""
+    """Searches one loaded index build. Thread-safe; the embedder is shared (and thread-safe)."""
 
     def __init__(self, build: IndexBuild, embedder: Embedder, settings: RetrievalSettings):
         if build.model != embedder.name or build.manifest["dim"] != embedder.dim:
@@ -74,7 +73,6 @@ class Searcher:
         self.calibration: Calibration | None = load_calibration(build.model)
         kb_lexicon = Path(build.manifest.get("kb_dir", "")) / "lexicon.yaml"
         self.lexicon = load_lexicon(DEFAULT_LEXICON, kb_lexicon)
-        self._encode_lock = threading.Lock()  # torch on CPU: one encode at a time is fastest
 
     @property
     def answer_threshold(self) -> float:
@@ -107,11 +105,7 @@ class Searcher:
         return "decline"
 
     def embed_query(self, expanded: str) -> np.ndarray:
-        return self.embed_prompted([("query", expanded)])[0]
-
-    def embed_prompted(self, items: list[tuple[str, str]]) -> np.ndarray:
-        with self._encode_lock:
-            return self.embedder.encode_prompted(items)
+        return self.embedder.encode_prompted([("query", expanded)])[0]
 
     def search(self, query: str, k: int = 10, exclude: frozenset[str] = frozenset()) -> SearchResult:
         """Rank documents for ``query``; ``exclude`` drops ids (e.g. services the citizen rejected)."""

@@ -50,6 +50,10 @@ class RetrievalSettings(BaseSettings):
     # Only for the PyTorch runtime: bfloat16 is about 1.5-4x faster on CPUs with AVX-512 BF16
     # or AMX and gives the same rankings (cosine to float32 > 0.998); "auto" uses it only there.
     embedding_dtype: Literal["auto", "float32", "bfloat16"] = "auto"
+    # ONNX runtimes: threads per model run, and runs at once (shared by all chat messages of
+    # this process). Unset: every core the process may use. Several app workers on one machine:
+    # cores / workers.
+    embedding_threads: int | None = Field(None, ge=1)
     # Matryoshka truncation (EmbeddingGemma supports 768/512/256/128); None keeps the full size.
     embedding_dim: int | None = None
 

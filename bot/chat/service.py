@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from bot.actions.handoff import CONTACT_MARKER, normalise_contact
@@ -42,8 +43,10 @@ def merge_rasa_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class ChatService:
-    def __init__(self, db: Database, rasa: RasaClient, bus: EventBus):
-        self.db, self.rasa, self.bus = db, rasa, bus
+    def __init__(self, db: Database, rasa: RasaClient, bus: EventBus,
+                 prepare: Callable[[str], None] | None = None):
+        """``prepare`` sees each text just before Rasa does (the service embeds it there, see KnowledgeHolder)."""
+        self.db, self.rasa, self.bus, self.prepare = db, rasa, bus, prepare
 
     def start(self) -> str:
         with self.db.session() as s:
@@ -84,6 +87,8 @@ class ChatService:
 
     def _ask_rasa(self, conversation_id: str, to_rasa: str, original: str, after_seq: int) -> list[Message]:
         started = time.perf_counter()
+        if self.prepare:
+            self.prepare(to_rasa)
         try:
             replies = merge_rasa_messages(self.rasa.send(conversation_id, to_rasa))
             latest = (self.rasa.tracker(conversation_id).get("latest_message") or {}) if replies else {}

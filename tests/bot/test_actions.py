@@ -6,6 +6,7 @@ import json
 import zlib
 from datetime import datetime
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -14,6 +15,7 @@ from bot.actions.protocol import Dispatcher, Tracker
 from bot.actions.webhook import build_actions
 from bot.knowledge import KnowledgeHolder
 from bot.main import create_app
+from retrieval.embedder import INTENT_PROMPT
 from tests.bot.conftest import RecordingSink
 
 pytestmark = pytest.mark.model
@@ -206,7 +208,6 @@ def test_unsure_nlu_but_person_likely_offers_staff(actions):
 
 def test_intent_features_use_the_classification_prompt_and_prime_the_search(knowledge):
     """One model run per message: the NLU call also computes (and caches) the search vector."""
-    from retrieval.embedder import INTENT_PROMPT
     from retrieval.query_expansion import expand_query
 
     text = "Was kostet ein Perso?"
@@ -221,3 +222,18 @@ def test_intent_features_use_the_classification_prompt_and_prime_the_search(know
     assert cosine(intent, cached) < 0.98  # two different prompts, not one vector twice
     training = knowledge.intent_vectors([text, "Hallo"])
     assert training.shape == (2, knowledge.embedder.dim) and cosine(training[0], intent) > 0.99
+
+
+def test_a_prepared_message_reaches_rasas_classifier_without_a_model_run(knowledge, monkeypatch):
+    """Rasa's NLU blocks its event loop while it waits: the chat service embeds the text beforehand."""
+    text = "Unser Dackel ist neu bei uns, wo melde ich ihn zur Hundesteuer an?"  # in no other test
+    runs = []
+    encode = knowledge.embedder.encode_prompted
+    monkeypatch.setattr(knowledge.embedder, "encode_prompted", lambda items: runs.append(items) or encode(items))
+    knowledge.prepare_message(text)
+    assert [name for name, _ in runs[0]] == [INTENT_PROMPT, "query"]  # intent and search vector at once
+    prepared = knowledge.intent_vectors([text])[0]  # what Rasa's callback gets
+    assert len(runs) == 1
+    assert np.array_equal(prepared, encode([(INTENT_PROMPT, text)])[0])
+    knowledge.prepare_message("/request_human")  # a button payload: Rasa runs no NLU on it
+    assert len(runs) == 1

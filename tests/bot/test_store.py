@@ -64,6 +64,20 @@ def test_migrations_upgrade_downgrade_upgrade(db_url):
     database.engine.dispose()
 
 
+def test_each_text_is_prepared_just_before_rasa_sees_it(db):
+    calls = []
+
+    class RecordingRasa(FakeRasa):
+        def send(self, sender, text):
+            calls.append(("rasa", text))
+            return super().send(sender, text)
+
+    chat = ChatService(db, RecordingRasa(ANSWER), EventBus(), prepare=lambda text: calls.append(("prepare", text)))
+    chat.send(chat.start(), "Tel. 0151 23456789 – was kostet ein Reisepass?")
+    masked = "Tel. [Telefon] – was kostet ein Reisepass?"
+    assert calls == [("prepare", masked), ("rasa", masked)]
+
+
 def test_turn_is_stored_masked_with_metadata(db):
     rasa = FakeRasa(ANSWER)
     chat = ChatService(db, rasa, EventBus())

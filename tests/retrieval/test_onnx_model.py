@@ -8,6 +8,7 @@ checked against PyTorch on citizens' questions.
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,11 @@ def test_export_reproduces_the_pytorch_model(tiny_model, tiny_export):
     many = [" ".join(WORDS[i : i + 1 + i % 7]) for i in range(len(WORDS))]
     together = embedder.encode_queries(many)
     assert np.allclose(together, np.vstack([embedder.encode_queries([q]) for q in many]), atol=1e-5)
+    # Several runs side by side (chat messages arrive concurrently): every caller gets exactly
+    # the vector a lone caller gets.
+    with ThreadPoolExecutor(4) as callers:
+        concurrent = list(callers.map(lambda q: embedder.encode_queries([q])[0], many))
+    assert np.array_equal(np.vstack(concurrent), together)
 
 
 def test_export_is_current_until_the_source_changes(tiny_model, tiny_export, tmp_path):
@@ -169,6 +175,8 @@ def test_runtime_choice(tiny_model, tiny_export, tmp_path):
     target.symlink_to(folder)
     embedder = load_embedder(settings)
     assert embedder.runtime == "onnx-float32" and embedder.dim == 16
+    three = load_embedder(settings.model_copy(update={"embedding_threads": 3})).encoder
+    assert three.threads == 3 and three.session.get_session_options().intra_op_num_threads == 3
     torch_embedder = load_embedder(settings.model_copy(update={"embedding_runtime": "torch", "embedding_dtype": "float32"}))
     assert torch_embedder.runtime == "torch-float32"
     query = ["wo kann ich mein auto ummelden"]

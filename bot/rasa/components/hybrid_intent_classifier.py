@@ -1,9 +1,10 @@
 """Rasa 3.6 intent classifier: HybridIntentModel over n-grams and the chat service's embeddings.
 
 The sentence embeddings come from the chat service (POST /internal/nlu-embeddings), which
-holds the one copy of the embedding model; it embeds the message under the model's
-classification prompt and, in the same model run, its search vector for the retrieval that
-follows. Runs inside Rasa's own environment.
+holds the one copy of the embedding model. For a live message the chat service has already
+embedded it (under the classification prompt, and its search vector too) before passing it to
+Rasa, so this blocking call returns from its cache: Rasa runs NLU inside its event loop.
+Runs inside Rasa's own environment.
 """
 
 from __future__ import annotations
