@@ -42,7 +42,7 @@ class RetrievalSettings(BaseSettings):
         "another model name already in the local Hugging Face cache, or a local folder.",
     )
     model_cache_dir: Path = Field(default_factory=_default_cache_dir)
-    # Texts per model run when building; the 8-bit runtime always runs one text at a time.
+    # Texts per model run when building with PyTorch; the ONNX runtimes run one text at a time.
     embedding_batch_size: int = 16
     # How the model runs. "auto": the verified ONNX export with 8-bit weights when setup made
     # one (`kommunalbot model export`), else PyTorch. "onnx-float32" keeps full precision.
