@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from keyword_holdout import keyword_holdout_sets
 from shared_data import ROOT, SHARED, munich_kb
 
 from retrieval.chunking import OVERVIEW
@@ -125,7 +126,13 @@ VARIANTS: dict[str, Callable[[Parts], np.ndarray]] = {
 }
 
 
-def evaluate_set(questions_path: Path, kb: Path, embedder: Embedder) -> dict[str, dict[str, float]]:
+@dataclass
+class SetResult:
+    metrics: dict[str, dict[str, float]]  # variant -> top1 / top3 / mrr10 ...
+    top1_hits: dict[str, list[bool]]  # variant -> per question: is the first page right?
+
+
+def evaluate_set(questions_path: Path, kb: Path, embedder: Embedder) -> SetResult:
     settings = eval_index_settings(get_retrieval_settings(), kb)
     run_build(kb, settings, force=True, quiet=True)
     searcher = Searcher(load_latest_good(settings.index_dir), embedder, settings)
@@ -150,7 +157,24 @@ def evaluate_set(questions_path: Path, kb: Path, embedder: Embedder) -> dict[str
         product = [h.doc_id for h in searcher.rank(q["text"], expanded, qv, k=10).hits]
         if product[:3] != rankings[PRODUCT][-1][0][:3]:
             raise AssertionError(f"{q['id']}: Produktformel weicht von Searcher.rank ab: {product[:3]}")
-    return {name: vars(ranking_metrics(r)) for name, r in rankings.items()}
+    return SetResult(
+        {name: vars(ranking_metrics(r)) for name, r in rankings.items()},
+        {name: [bool(gold & set(ranked[:1])) for ranked, gold in r] for name, r in rankings.items()},
+    )
+
+
+def sign_test(results: list[SetResult]) -> dict[str, dict[str, float]]:
+    """Per variant, over the pooled selection sets: questions it gets right where the product does
+    not (wins), the reverse (losses), and whether wins - losses >= 2·sqrt(wins + losses), i.e. a
+    difference beyond chance at about 95 % (two-sided sign test, normal approximation)."""
+    table = {}
+    for name in results[0].top1_hits:
+        pairs = [(v, p) for r in results for v, p in zip(r.top1_hits[name], r.top1_hits[PRODUCT], strict=True)]
+        wins = sum(v and not p for v, p in pairs)
+        losses = sum(p and not v for v, p in pairs)
+        beyond_chance = wins > losses and wins - losses >= 2 * (wins + losses) ** 0.5
+        table[name] = {"wins": wins, "losses": losses, "significant": beyond_chance}
+    return table
 
 
 def main() -> None:
@@ -164,19 +188,27 @@ def main() -> None:
         ("Musterstadt Stil echter Anfragen", ROOT / "tests/data/musterstadt_citizen_questions.jsonl", kb),
         ("Musterstadt Kalibrierung", ROOT / "benchmarks/data/musterstadt_calibration.jsonl", kb),
     ]
+    measured_only: list[tuple[str, Path, Path]] = []
     with tempfile.TemporaryDirectory() as tmp:
         munich = munich_kb(args.munich_kb, Path(tmp))
         if munich is not None:
-            sets.insert(0, ("München dev", SHARED / "munich-questions/dev.jsonl", munich))
-        results = {label: evaluate_set(path, kb, embedder) for label, path, kb in sets}
+            sets += keyword_holdout_sets(munich, Path(tmp))
+            measured_only.append(("München dev (nur gemessen)", SHARED / "munich-questions/dev.jsonl", munich))
+        results = {label: evaluate_set(path, kb, embedder) for label, path, kb in measured_only + sets}
 
-    for label, table in results.items():
+    for label, result in results.items():
         print(f"\n{label}  (Top-1 / Top-3 / MRR@10)")
-        for name, m in table.items():
+        for name, m in result.metrics.items():
             print(f"  {name:60s} {m['top1']:.3f} / {m['top3']:.3f} / {m['mrr10']:.3f}")
+    selection = sign_test([results[label] for label, _, _ in sets])
+    print("\nAuswahl: Top-1 gegenüber dem Produkt, alle Sätze außer München dev (gewonnen / verloren)")
+    for name, row in selection.items():
+        verdict = "besser, über dem Zufall" if row["significant"] else ""
+        print(f"  {name:60s} +{row['wins']} / -{row['losses']}  {verdict}")
     out = ROOT / "var/benchmarks/ranking_variants.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    report = {"sets": {label: r.metrics for label, r in results.items()}, "selection": selection}
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"\n{out}")
 
 

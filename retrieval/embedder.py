@@ -135,14 +135,14 @@ class OnnxEmbedder(PromptedEmbedder):
                  threads: int | None = None):
         from threadpoolctl import threadpool_limits
 
-        from retrieval.onnx_model import OnnxSentenceEncoder
+        from retrieval.onnx_model import OnnxSentenceEncoder, runtime_label
 
         self.encoder = OnnxSentenceEncoder(folder, threads)
         # ONNX Runtime has its own thread pool. The BLAS/OpenMP pools (numpy, FAISS) then only do
         # tiny vector work per query, but their idle threads spin and take the cores from ONNX
         # Runtime: one thread each cuts the query embedding's p95 by about a third (benchmarks.md).
         threadpool_limits(1)
-        self.runtime = f"onnx-{self.encoder.manifest['precision']}"
+        self.runtime = runtime_label(self.encoder.manifest)
         self.name = name if dim is None else f"{name}@{dim}"
         self.truncate_dim = dim
         self.dim = dim or self.encoder.dim
@@ -190,9 +190,10 @@ def cpu_supports_bf16() -> bool:
 
 
 def planned_runtime(settings: RetrievalSettings) -> str:
-    """The runtime ``load_embedder`` will use: "onnx-int8", "onnx-float32" or "torch-<dtype>"."""
+    """The runtime ``load_embedder`` will use: "onnx-int8@<export>", "onnx-float32@<export>" or
+    "torch-<dtype>"."""
     from retrieval.model_store import model_source
-    from retrieval.onnx_model import is_current, onnx_dir
+    from retrieval.onnx_model import is_current, onnx_dir, read_manifest, runtime_label
 
     if settings.embedding_model == HASHING_MODEL:
         return "hashing"
@@ -201,7 +202,7 @@ def planned_runtime(settings: RetrievalSettings) -> str:
         precision = "float32" if runtime == "onnx-float32" else "int8"
         folder = onnx_dir(settings.model_cache_dir, settings.embedding_model, precision)
         if is_current(folder, model_source(settings)):  # its files are verified on load
-            return f"onnx-{precision}"
+            return runtime_label(read_manifest(folder))
         if runtime != "auto":
             raise FileNotFoundError(f"Kein aktueller ONNX-Export ({precision}) in {folder}. "
                                     "Bitte `kommunalbot model export` ausführen.")
@@ -221,7 +222,8 @@ def load_embedder(settings: RetrievalSettings) -> Embedder:
 
     runtime = planned_runtime(settings)
     if runtime.startswith("onnx-"):
-        folder = onnx_dir(settings.model_cache_dir, settings.embedding_model, runtime.removeprefix("onnx-"))
+        precision = runtime.removeprefix("onnx-").split("@")[0]
+        folder = onnx_dir(settings.model_cache_dir, settings.embedding_model, precision)
         return OnnxEmbedder(settings.embedding_model, folder, settings.embedding_batch_size, settings.embedding_dim,
                             settings.embedding_threads)
     return SentenceTransformerEmbedder(settings.embedding_model, resolve_model_path(settings),

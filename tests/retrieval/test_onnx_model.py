@@ -22,6 +22,8 @@ from retrieval.onnx_model import (
     export_onnx,
     is_current,
     onnx_dir,
+    read_manifest,
+    runtime_label,
     verify_files,
 )
 from retrieval.settings import RetrievalSettings
@@ -137,6 +139,12 @@ def test_int8_keeps_the_feed_forward_output_in_float(tiny_model, tmp_path):
     shapes = {i.name: list(i.dims) for i in graph.initializer}
     float_weights = [shapes[n.input[1]] for n in float_matmuls if n.input[1] in shapes]
     assert float_weights.count([128, 32]) == 2
+    # Unsigned weights: signed ones saturate in ONNX Runtime's integer kernels on CPUs without VNNI.
+    weight_types = {i.name: i.data_type for i in graph.initializer}
+    assert {weight_types[n.input[1]] for n in quantised} == {onnx.TensorProto.UINT8}
+    # The index tells this export's vectors apart from the float32 export's.
+    label = runtime_label(manifest)
+    assert label.startswith("onnx-int8@") and label == OnnxEmbedder("tiny", out).runtime
     # Activations are quantised per run, so each text runs alone: its vector does not depend on
     # what else is in the batch.
     encoder = OnnxSentenceEncoder(out)
@@ -174,7 +182,8 @@ def test_runtime_choice(tiny_model, tiny_export, tmp_path):
     target.parent.mkdir(parents=True, exist_ok=True)
     target.symlink_to(folder)
     embedder = load_embedder(settings)
-    assert embedder.runtime == "onnx-float32" and embedder.dim == 16
+    assert embedder.runtime == runtime_label(read_manifest(folder)) and embedder.dim == 16
+    assert embedder.runtime.startswith("onnx-float32@")
     three = load_embedder(settings.model_copy(update={"embedding_threads": 3})).encoder
     assert three.threads == 3 and three.session.get_session_options().intra_op_num_threads == 3
     torch_embedder = load_embedder(settings.model_copy(update={"embedding_runtime": "torch", "embedding_dtype": "float32"}))
@@ -189,7 +198,7 @@ def test_default_model_runs_on_its_verified_onnx_export(real_embedder):
     from retrieval.embedder import SentenceTransformerEmbedder
     from retrieval.model_store import resolve_model_path
 
-    assert real_embedder.runtime == "onnx-int8"
+    assert real_embedder.runtime.startswith("onnx-int8@")
     manifest = json.loads((real_embedder.encoder.folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["min_cosine"] >= 0.99
     reference = SentenceTransformerEmbedder("ref", resolve_model_path(RetrievalSettings()), dtype="float32")
