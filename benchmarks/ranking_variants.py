@@ -7,6 +7,8 @@ Each question is embedded once, as in the product; every variant then re-scores 
     .venv/bin/python benchmarks/ranking_variants.py [--munich-kb /tmp/munich_kb]
 
 Without `--munich-kb` the Munich catalogue is imported from ../shared/data (skipped when absent).
+Variants are chosen on every set except the Munich dev set (measured only): the Musterstadt sets and
+the Munich catalogue's own search terms, held out (keyword_holdout.py), by a sign test on Top-1.
 Prints Top-1 / Top-3 / MRR@10 per set and writes var/benchmarks/ranking_variants.json.
 Results and their reading: docs/benchmarks.md ("Suche: welche Bausteine helfen").
 """
@@ -163,7 +165,7 @@ def evaluate_set(questions_path: Path, kb: Path, embedder: Embedder) -> SetResul
     )
 
 
-def sign_test(results: list[SetResult]) -> dict[str, dict[str, float]]:
+def sign_test(results: list[SetResult]) -> dict[str, dict[str, int | bool]]:
     """Per variant, over the pooled selection sets: questions it gets right where the product does
     not (wins), the reverse (losses), and whether wins - losses >= 2·sqrt(wins + losses), i.e. a
     difference beyond chance at about 95 % (two-sided sign test, normal approximation)."""
