@@ -19,6 +19,7 @@ from retrieval.onnx_model import (
     OnnxExportError,
     OnnxSentenceEncoder,
     _ffn_output_projections,
+    _fuse_operators,
     export_onnx,
     is_current,
     onnx_dir,
@@ -66,6 +67,11 @@ def test_export_reproduces_the_pytorch_model(tiny_model, tiny_export):
     folder, manifest = tiny_export
     assert manifest["min_cosine"] >= 0.9999 and manifest["dim"] == 16
     assert manifest["prompts"]["query"] == "frage: "
+    # The exporter's op-by-op GELU (Erf, Mul, Add) is fused into one operator.
+    import onnx
+
+    ops = {n.op_type for n in onnx.load(str(folder / "model.onnx"), load_external_data=False).graph.node}
+    assert "Erf" not in ops and ops & {"Gelu", "BiasGelu", "FastGelu"}
     embedder = OnnxEmbedder("tiny", folder)
     reference = SentenceTransformer(str(tiny_model), device="cpu")
     queries = ["was kostet ein perso", "hund anmelden"]
@@ -165,6 +171,41 @@ def test_ffn_output_projections_are_found_by_shape():
         "ffn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [up, down])
     assert _ffn_output_projections(helper.make_model(graph)) == {"down"}
+
+
+def test_rms_norm_spelled_out_by_the_exporter_becomes_one_operator(tmp_path):
+    """Gemma's RMSNorm as torch.onnx writes it (x * 1/sqrt(mean(x²) + eps) * w) is fused into one
+    SimplifiedLayerNormalization, with the same output."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    weight = rng.normal(size=8).astype(np.float32)
+    nodes = [
+        helper.make_node("Pow", ["x", "two"], ["sq"]),
+        helper.make_node("ReduceMean", ["sq", "axes"], ["mean"], keepdims=1),
+        helper.make_node("Add", ["mean", "eps"], ["var"]),
+        helper.make_node("Sqrt", ["var"], ["rms"]),
+        helper.make_node("Reciprocal", ["rms"], ["inv"]),
+        helper.make_node("Mul", ["x", "inv"], ["normed"]),
+        helper.make_node("Mul", ["normed", "w"], ["y"]),
+    ]
+    constants = [numpy_helper.from_array(np.array(2.0, np.float32), "two"),
+                 numpy_helper.from_array(np.array([-1], np.int64), "axes"),
+                 numpy_helper.from_array(np.array(1e-6, np.float32), "eps"),
+                 numpy_helper.from_array(weight, "w")]
+    graph = helper.make_graph(nodes, "rmsnorm", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 8])], constants)
+    source, target = tmp_path / "norm.onnx", tmp_path / "fused.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), str(source))
+    _fuse_operators(source, target)
+    ops = [n.op_type for n in onnx.load(str(target)).graph.node]
+    assert ops == ["SimplifiedLayerNormalization"]
+    x = rng.normal(size=(3, 8)).astype(np.float32)
+    fused = ort.InferenceSession(str(target), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    expected = x / np.sqrt((x**2).mean(-1, keepdims=True) + 1e-6) * weight
+    assert np.allclose(fused, expected, atol=1e-5)
 
 
 def test_runtime_choice(tiny_model, tiny_export, tmp_path):
