@@ -182,11 +182,12 @@ def main() -> None:
         return
 
     from retrieval.embedder import cpu_supports_bf16, planned_runtime
+    from retrieval.onnx_model import cpu_has_vnni
     from retrieval.settings import get_retrieval_settings
 
     settings = get_retrieval_settings()
     results: dict[str, object] = {
-        "machine": {"cpus": os.cpu_count(), "cpu": cpu_model(), "bf16": cpu_supports_bf16(),
+        "machine": {"cpus": os.cpu_count(), "cpu": cpu_model(), "bf16": cpu_supports_bf16(), "vnni": cpu_has_vnni(),
                     "python": platform.python_version()},
         "settings": {"embedding_runtime": planned_runtime(settings)},
     }

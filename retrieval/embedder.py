@@ -182,11 +182,9 @@ class HashingEmbedder:
 
 
 def cpu_supports_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+    from retrieval.onnx_model import cpu_flags
+
+    return bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
 
 
 def planned_runtime(settings: RetrievalSettings) -> str:

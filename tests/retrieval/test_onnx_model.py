@@ -130,10 +130,15 @@ def test_tampered_export_is_refused(tmp_path):
         verify_files(folder, manifest)
 
 
-def test_int8_keeps_the_feed_forward_output_in_float(tiny_model, tmp_path):
-    """8-bit weights everywhere but the feed-forward output projection; still close to PyTorch."""
+@pytest.mark.parametrize("vnni", [False, True])
+def test_int8_keeps_the_feed_forward_output_in_float(tiny_model, tmp_path, monkeypatch, vnni):
+    """8-bit weights everywhere but the feed-forward output projection; still close to PyTorch.
+    Signed weights only where the CPU has VNNI; elsewhere they would saturate."""
     import onnx
 
+    import retrieval.onnx_model as onnx_model
+
+    monkeypatch.setattr(onnx_model, "cpu_has_vnni", lambda: vnni)
     out = tmp_path / "tiny-int8"
     manifest = export_onnx(str(tiny_model), out, "int8")
     assert manifest["precision"] == "int8" and manifest["min_cosine"] >= 0.99
@@ -145,9 +150,15 @@ def test_int8_keeps_the_feed_forward_output_in_float(tiny_model, tmp_path):
     shapes = {i.name: list(i.dims) for i in graph.initializer}
     float_weights = [shapes[n.input[1]] for n in float_matmuls if n.input[1] in shapes]
     assert float_weights.count([128, 32]) == 2
-    # Unsigned weights: signed ones saturate in ONNX Runtime's integer kernels on CPUs without VNNI.
+    # Signed weights saturate in ONNX Runtime's integer kernels on CPUs without VNNI.
     weight_types = {i.name: i.data_type for i in graph.initializer}
-    assert {weight_types[n.input[1]] for n in quantised} == {onnx.TensorProto.UINT8}
+    expected = onnx.TensorProto.INT8 if vnni else onnx.TensorProto.UINT8
+    assert {weight_types[n.input[1]] for n in quantised} == {expected}
+    assert manifest["signed_weights"] is vnni
+    assert is_current(out, str(tiny_model))
+    # The cache moved to a CPU without VNNI: a signed export is stale there, an unsigned one is not.
+    monkeypatch.setattr(onnx_model, "cpu_has_vnni", lambda: False)
+    assert is_current(out, str(tiny_model)) is not vnni
     # The index tells this export's vectors apart from the float32 export's.
     label = runtime_label(manifest)
     assert label.startswith("onnx-int8@") and label == OnnxEmbedder("tiny", out).runtime
