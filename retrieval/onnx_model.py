@@ -244,7 +244,8 @@ def _quantize(source: Path, target: Path, signed: bool) -> None:
     level = root.level
     root.setLevel(logging.ERROR)
     try:
-        quantize_dynamic(str(source), str(target), per_channel=True, weight_type=QuantType.QInt8 if signed else QuantType.QUInt8,
+        quantize_dynamic(str(source), str(target), per_channel=True,
+                         weight_type=QuantType.QInt8 if signed else QuantType.QUInt8,
                          nodes_to_quantize=quantised, use_external_data_format=True)
     finally:
         root.setLevel(level)
@@ -307,7 +308,8 @@ def export_onnx(model_path: str, out: Path, precision: Precision = "int8",
         manifest = {
             "format": FORMAT_VERSION, "source": model_path, "source_files": source_fingerprint(model_path),
             "precision": precision, "dim": int(reference.shape[1]), "max_seq_length": int(st.max_seq_length),
-            "prompts": dict(st.prompts), "signed_weights": signed, "versions": {"torch": torch.__version__, "onnxruntime": onnxruntime.__version__},
+            "prompts": dict(st.prompts), "signed_weights": signed,
+            "versions": {"torch": torch.__version__, "onnxruntime": onnxruntime.__version__},
             "files": {},
         }
         (staging / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
