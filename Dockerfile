@@ -72,4 +72,4 @@ EXPOSE 5005
 # Rasa's HTTP API (trackers, model, /status) needs the shared token; the CLI only takes it as a flag.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:5005/status?token=' + os.environ['KOMMUNALBOT_INTERNAL_TOKEN'], timeout=4)"]
-CMD ["sh", "-c", "exec rasa run --enable-api --interface 0.0.0.0 --port 5005 --model /var/lib/kommunalbot/rasa/models --endpoints /app/bot/rasa/endpoints.production.yml --credentials /app/bot/rasa/credentials.yml --auth-token \"$KOMMUNALBOT_INTERNAL_TOKEN\""]
+CMD ["sh", "-c", "exec rasa run --enable-api --interface 0.0.0.0 --port 5005 --model /var/lib/kommunalbot/rasa/models --endpoints /app/bot/rasa/endpoints.production.yml --credentials /app/bot/rasa/credentials.yml --auth-token=\"$KOMMUNALBOT_INTERNAL_TOKEN\""]

@@ -119,8 +119,10 @@ class RasaServer:
     def start(self) -> None:
         project = self.settings.rasa_project.resolve()
         endpoints, extra_env = endpoints_and_env(self.settings)
+        # "--auth-token=…" in one argument: a token may begin with "-" (token_urlsafe does, one
+        # time in 64), and as a separate argument Rasa's parser would take it for an option.
         cmd = [_rasa(self.settings), "run", "--enable-api", "--model", str(self.model), "--port", str(self.port),
-               "--interface", "127.0.0.1", "--endpoints", str(endpoints), "--auth-token", self.token,
+               "--interface", "127.0.0.1", "--endpoints", str(endpoints), f"--auth-token={self.token}",
                "--credentials", str(project / "credentials.yml")]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
