@@ -27,7 +27,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
@@ -189,6 +190,18 @@ def _ffn_output_projections(model) -> set[str]:
     return {name for name, dims in weighted.items() if dims[0] == widest}
 
 
+@contextmanager
+def _errors_only(logger_name: str | None) -> Iterator[None]:
+    """Silence a library's advice below ERROR while it runs (None: the root logger)."""
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _fuse_operators(source: Path, target: Path) -> None:
     """Fuse what the exporter spelled out op by op: RMS/layer norms (Pow, ReduceMean, Sqrt, ...)
     into one kernel each, and the GELU formulas into Gelu/FastGelu, with ONNX Runtime's own
@@ -201,15 +214,10 @@ def _fuse_operators(source: Path, target: Path) -> None:
     options = FusionOptions("bert")
     options.enable_attention = options.enable_rotary_embeddings = options.enable_embed_layer_norm = False
     options.enable_shape_inference = False  # fails on the dynamo export's symbolic shapes; not needed here
-    fusion_log = logging.getLogger("onnxruntime.transformers")
-    level = fusion_log.level
-    fusion_log.setLevel(logging.ERROR)  # "symbolic shape inference disabled" is expected, see above
-    try:
+    with _errors_only("onnxruntime.transformers"):  # "symbolic shape inference disabled" is expected, see above
         model = optimize_model(str(source), model_type="bert", num_heads=0, hidden_size=0, opt_level=0,
                                optimization_options=options)
         model.save_model_to_file(str(target), use_external_data_format=True)
-    finally:
-        fusion_log.setLevel(level)
 
 
 def cpu_flags() -> set[str]:
@@ -240,15 +248,10 @@ def _quantize(source: Path, target: Path, signed: bool) -> None:
     keep_float = _ffn_output_projections(model)
     quantised = [name for name in _weight_matmuls(model) if name not in keep_float]
     # quantize_dynamic advises "pre-processing" on the root logger; that is for static quantisation.
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
+    with _errors_only(None):
         quantize_dynamic(str(source), str(target), per_channel=True,
                          weight_type=QuantType.QInt8 if signed else QuantType.QUInt8,
                          nodes_to_quantize=quantised, use_external_data_format=True)
-    finally:
-        root.setLevel(level)
 
 
 def _export_float(model_path: str, target: Path):
