@@ -7,8 +7,9 @@ Each question is embedded once, as in the product; every variant then re-scores 
     .venv/bin/python benchmarks/ranking_variants.py [--munich-kb /tmp/munich_kb]
 
 Without `--munich-kb` the Munich catalogue is imported from ../shared/data (skipped when absent).
-Variants are chosen on every set except the Munich dev set (measured only): the Musterstadt sets and
-the Munich catalogue's own search terms, held out (keyword_holdout.py), by a sign test on Top-1.
+Variants are chosen on every set except the Munich dev set (measured only): the Musterstadt sets, the
+same with keyboard typos (typos.py), and the Munich catalogue's own search terms, held out
+(keyword_holdout.py), by a sign test on Top-1.
 Prints Top-1 / Top-3 / MRR@10 per set and writes var/benchmarks/ranking_variants.json.
 Results and their reading: docs/benchmarks.md ("Suche: welche Bausteine helfen").
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from keyword_holdout import keyword_holdout_sets
 from shared_data import ROOT, SHARED, munich_kb
+from typos import write_with_typos
 
 from retrieval.chunking import OVERVIEW
 from retrieval.cli import eval_index_settings, run_build
@@ -36,7 +38,8 @@ from retrieval.searcher import Searcher
 from retrieval.settings import get_retrieval_settings
 
 PRODUCT = "½ Seite + ½ bester Abschnitt + 0,02 · lexikalisch (Produkt)"
-UNEXPANDED = "Produkt ohne Alltagssprache in der Anfrage"
+UNEXPANDED = "Produkt ohne Ergänzung der Anfrage (weder Alltagssprache noch Korrektur)"
+UNCORRECTED = "Produkt ohne Rechtschreibkorrektur"
 
 
 @dataclass
@@ -139,7 +142,8 @@ def evaluate_set(questions_path: Path, kb: Path, embedder: Embedder) -> SetResul
     run_build(kb, settings, force=True, quiet=True)
     searcher = Searcher(load_latest_good(settings.index_dir), embedder, settings)
     scorer = Scorer(searcher.build, embedder)
-    rankings: dict[str, list[tuple[list[str], set[str]]]] = {name: [] for name in [*VARIANTS, UNEXPANDED]}
+    rankings: dict[str, list[tuple[list[str], set[str]]]] = {
+        name: [] for name in [*VARIANTS, UNEXPANDED, UNCORRECTED]}
     doc_ids = searcher.build.doc_ids
 
     def top10(scores: np.ndarray) -> list[str]:
@@ -148,14 +152,17 @@ def evaluate_set(questions_path: Path, kb: Path, embedder: Embedder) -> SetResul
     for q in read_jsonl(questions_path):
         if q["kind"] != "service":
             continue
-        expanded = expand_query(q["text"], searcher.lexicon)
+        expanded = searcher.expand(q["text"])
         qv = searcher.embed_query(expanded)
         parts = scorer.parts(qv, expanded)
         gold = set(q["gold"])
         for name, score in VARIANTS.items():
             rankings[name].append((top10(score(parts)), gold))
-        plain = scorer.parts(searcher.embed_query(q["text"]), q["text"])  # no colloquial-term expansion
+        plain = scorer.parts(searcher.embed_query(q["text"]), q["text"])  # as typed, nothing added
         rankings[UNEXPANDED].append((top10(VARIANTS[PRODUCT](plain)), gold))
+        uncorrected = expand_query(q["text"], searcher.lexicon)  # colloquial terms, typos left as typed
+        as_typed = parts if uncorrected == expanded else scorer.parts(searcher.embed_query(uncorrected), uncorrected)
+        rankings[UNCORRECTED].append((top10(VARIANTS[PRODUCT](as_typed)), gold))
         product = [h.doc_id for h in searcher.rank(q["text"], expanded, qv, k=10).hits]
         if product[:3] != rankings[PRODUCT][-1][0][:3]:
             raise AssertionError(f"{q['id']}: Produktformel weicht von Searcher.rank ab: {product[:3]}")
@@ -192,10 +199,15 @@ def main() -> None:
     ]
     measured_only: list[tuple[str, Path, Path]] = []
     with tempfile.TemporaryDirectory() as tmp:
+        sets += [(f"{label} mit Tippfehlern", write_with_typos(path, Path(tmp) / f"typos-{path.name}"), kb)
+                 for label, path, kb in sets]
         munich = munich_kb(args.munich_kb, Path(tmp))
         if munich is not None:
             sets += keyword_holdout_sets(munich, Path(tmp))
-            measured_only.append(("München dev (nur gemessen)", SHARED / "munich-questions/dev.jsonl", munich))
+            dev = SHARED / "munich-questions/dev.jsonl"
+            measured_only.append(("München dev (nur gemessen)", dev, munich))
+            measured_only.append(("München dev mit Tippfehlern (nur gemessen)",
+                                  write_with_typos(dev, Path(tmp) / "typos-dev.jsonl"), munich))
         results = {label: evaluate_set(path, kb, embedder) for label, path, kb in measured_only + sets}
 
     for label, result in results.items():

@@ -20,7 +20,6 @@ from bot.dialogue.office_hours import OfficeCalendar
 from bot.settings import Settings
 from retrieval.embedder import INTENT_PROMPT, Embedder, load_embedder
 from retrieval.index_store import IndexBuild, IndexUnavailableError, current_build_path, load_latest_good
-from retrieval.query_expansion import expand_query
 from retrieval.searcher import MAX_QUERY_CHARS, SearchResult, Searcher
 
 log = logging.getLogger(__name__)
@@ -117,7 +116,7 @@ class KnowledgeHolder:
         # A live message: its search vector is computed in the same call (the two texts run side
         # by side) and cached for the retrieval that follows, so each message is embedded once per prompt.
         searcher = self.searcher
-        expanded = expand_query(text.strip()[:MAX_QUERY_CHARS], searcher.lexicon)
+        expanded = searcher.expand(text.strip()[:MAX_QUERY_CHARS])
         if self.cache.get(expanded) is not None:
             intent = self.embedder.encode_prompted([(INTENT_PROMPT, text)])[0]
         else:
@@ -146,5 +145,5 @@ class KnowledgeHolder:
         text = text.strip()[:MAX_QUERY_CHARS]
         if not text:
             return SearchResult(text, text, [], 0.0)
-        expanded = expand_query(text, searcher.lexicon)
+        expanded = searcher.expand(text)
         return searcher.rank(text, expanded, self._query_vector(searcher, expanded), k=10, exclude=exclude)

@@ -18,7 +18,6 @@ from retrieval.embedder import Embedder
 from retrieval.german_text import STOP
 from retrieval.index_build import build_from_documents
 from retrieval.index_store import load_latest_good
-from retrieval.query_expansion import expand_query
 from retrieval.searcher import Searcher
 from retrieval.settings import RetrievalSettings
 
@@ -134,7 +133,7 @@ def evaluate_xquad(xquad_dir: Path, settings: RetrievalSettings, embedder: Embed
         build_from_documents(docs, {}, index_settings, embedder, Path(tmp))
         searcher = Searcher(load_latest_good(Path(tmp)), embedder, index_settings)
         texts = [q["text"] for q in queries]
-        expanded = [expand_query(t, searcher.lexicon) for t in texts]
+        expanded = [searcher.expand(t) for t in texts]
         qvs = embedder.encode_queries(expanded)
         hybrid = [[h.doc_id for h in searcher.rank(t, e, qv, k=10).hits] for t, e, qv in zip(texts, expanded, qvs)]
         build = searcher.build

@@ -1,18 +1,21 @@
 """Add official terms to a colloquial question ("Perso" -> "Personalausweis").
 
 The lexicon is ``retrieval/lexicon/alltagssprache.yaml``; a knowledge base may bring its own
-``lexicon.yaml`` with local additions.
+``lexicon.yaml`` with local additions. Typos are corrected first (spelling.py), so that
+"Persso" expands like "Perso".
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from retrieval.german_text import fold
+from retrieval.spelling import SpellingCorrector
 
 DEFAULT_LEXICON = Path(__file__).parent / "lexicon" / "alltagssprache.yaml"
 
@@ -22,20 +25,31 @@ def _pattern(key: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
 
 
+@dataclass(frozen=True)
+class Lexicon:
+    entries: dict[str, str]  # colloquial expression -> official terms
+    patterns: tuple[tuple[re.Pattern[str], str], ...]
+
+    @property
+    def words(self) -> list[str]:
+        """Every word on either side, e.g. as spelling targets ("persso" -> "perso")."""
+        return [w.rstrip("*") for pair in self.entries.items() for side in pair for w in side.split()]
+
+
 @lru_cache(maxsize=8)
-def load_lexicon(*paths: Path) -> tuple[tuple[re.Pattern[str], str], ...]:
+def load_lexicon(*paths: Path) -> Lexicon:
     entries: dict[str, str] = {}
     for path in paths:
         if path.is_file():
             entries.update({str(k): str(v) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()})
-    return tuple((_pattern(k), v) for k, v in entries.items())
+    return Lexicon(entries, tuple((_pattern(k), v) for k, v in entries.items()))
 
 
-def expand_query(query: str, lexicon: tuple[tuple[re.Pattern[str], str], ...]) -> str:
-    """The query plus, in brackets, the official terms for the colloquial words it contains."""
-    folded = fold(query)
-    additions: list[str] = []
-    for pattern, terms in lexicon:
+def expand_query(query: str, lexicon: Lexicon, corrector: SpellingCorrector | None = None) -> str:
+    """The query plus, in brackets, corrected spellings and the official terms for colloquial words."""
+    additions: list[str] = corrector.corrections(query) if corrector else []
+    folded = fold(" ".join([query, *additions]))
+    for pattern, terms in lexicon.patterns:
         if pattern.search(folded):
             for term in terms.split():
                 if term not in additions and fold(term) not in folded:

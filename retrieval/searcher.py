@@ -5,7 +5,8 @@ Hybrid scoring per document (weights measured in docs/benchmarks.md):
     dense    = mean(similarity to the whole page, best similarity of any of its chunks)
     fused    = dense + lexical_weight * lexical       (lexical in [0, 2], see lexical.py)
 
-The question is first expanded with official terms for colloquial words ("Perso").
+The question is first expanded with corrected spellings ("Fürerschein") and official terms for
+colloquial words ("Perso"), see query_expansion.py.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import numpy as np
 from retrieval.confidence import Calibration, load_calibration, uncalibrated_probability
 from retrieval.embedder import Embedder
 from retrieval.index_store import IndexBuild
+from retrieval.lexical import document_text
 from retrieval.query_expansion import DEFAULT_LEXICON, expand_query, load_lexicon
 from retrieval.settings import RetrievalSettings
+from retrieval.spelling import SpellingCorrector
 
 CHUNK_CANDIDATES = 200
 DOC_CANDIDATES = 50
@@ -73,6 +76,8 @@ class Searcher:
         self.calibration: Calibration | None = load_calibration(build.model)
         kb_lexicon = Path(build.manifest.get("kb_dir", "")) / "lexicon.yaml"
         self.lexicon = load_lexicon(DEFAULT_LEXICON, kb_lexicon)
+        self.corrector = SpellingCorrector(
+            [document_text(doc) for doc in build.documents.values()] + [" ".join(self.lexicon.words)])
 
     @property
     def answer_threshold(self) -> float:
@@ -104,13 +109,17 @@ class Searcher:
             return "clarify"
         return "decline"
 
+    def expand(self, query: str) -> str:
+        """The question as it is searched: typos corrected and colloquial words translated, in brackets."""
+        return expand_query(query, self.lexicon, self.corrector)
+
     def embed_query(self, expanded: str) -> np.ndarray:
         return self.embedder.encode_prompted([("query", expanded)])[0]
 
     def search(self, query: str, k: int = 10, exclude: frozenset[str] = frozenset()) -> SearchResult:
         """Rank documents for ``query``; ``exclude`` drops ids (e.g. services the citizen rejected)."""
         query = query.strip()[:MAX_QUERY_CHARS]
-        expanded = expand_query(query, self.lexicon)
+        expanded = self.expand(query)
         if not query or not self.build.doc_ids:
             return SearchResult(query, expanded, [], 0.0)
         return self.rank(query, expanded, self.embed_query(expanded), k, exclude)

@@ -208,10 +208,9 @@ def test_unsure_nlu_but_person_likely_offers_staff(actions):
 
 def test_intent_features_use_the_classification_prompt_and_prime_the_search(knowledge):
     """One model run per message: the NLU call also computes (and caches) the search vector."""
-    from retrieval.query_expansion import expand_query
-
-    text = "Was kostet ein Perso?"
-    expanded = expand_query(text, knowledge.searcher.lexicon)
+    text = "Was kostet ein Perso? Ich bin 30 Jahre alt und wohne in Mustrstadt."
+    expanded = knowledge.searcher.expand(text)
+    assert "Musterstadt" in expanded  # the cached vector is the corrected question's
     assert knowledge.cache.get(expanded) is None
     intent = knowledge.intent_vectors([text])[0]
     cached = knowledge.cache.get(expanded)

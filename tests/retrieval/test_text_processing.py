@@ -11,6 +11,7 @@ from retrieval.documents import Document, FrontMatter
 from retrieval.german_text import char_ngrams, lemmas
 from retrieval.offices import Office, parse_intervals
 from retrieval.query_expansion import DEFAULT_LEXICON, expand_query, load_lexicon
+from retrieval.spelling import SpellingCorrector
 
 
 def doc(body: str, **meta) -> Document:
@@ -69,6 +70,44 @@ def test_expansion_leaves_plain_questions_alone():
     lexicon = load_lexicon(DEFAULT_LEXICON)
     assert expand_query("Was kostet eine Meldebescheinigung?", lexicon) == "Was kostet eine Meldebescheinigung?"
     assert "Personalausweis" not in expand_query("Personenbeförderungsschein", lexicon)
+
+
+@pytest.fixture(scope="module")
+def corrector() -> SpellingCorrector:
+    pages = ["Führerschein verloren", "Personalausweis beantragen", "Wohnungsgeberbestätigung", "Gelber Sack"]
+    return SpellingCorrector(pages + [" ".join(load_lexicon(DEFAULT_LEXICON).words)])
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("Fürerschein", "Führerschein"),  # a letter dropped
+    ("fuehrerschein", "Führerschein"),  # umlaut typed as ue
+    ("Persoanlausweis", "Personalausweis"),  # two letters swapped
+    ("Wohnungsgeberbestätigug", "Wohnungsgeberbestätigung"),
+    ("Persso", "perso"),  # a lexicon word, so "Persso" is expanded like "Perso"
+])
+def test_typos_are_corrected_to_the_pages_words(corrector, typed, meant):
+    assert corrector.correction(typed) == meant
+
+
+@pytest.mark.parametrize("word", [
+    "selber",  # a German word one letter from "gelber": left alone
+    "Halle",
+    "mach",  # too short to guess
+    "Wührerschein",  # the first letter differs
+    "Fhrerscheinnn",  # too far from any word of the pages
+])
+def test_known_or_distant_words_are_left_alone(corrector, word):
+    assert corrector.correction(word) is None
+
+
+def test_hostile_input_gets_no_corrections(corrector):
+    assert corrector.corrections("a" * 1000 + " " + "ä-" * 300 + " <script>alert(1)</script>") == []
+
+
+def test_expansion_adds_corrections_and_keeps_what_was_typed(corrector):
+    lexicon = load_lexicon(DEFAULT_LEXICON)
+    assert expand_query("persso ist weg", lexicon, corrector) == "persso ist weg (perso Personalausweis)"
+    assert expand_query("Führerschein beantragen", lexicon, corrector) == "Führerschein beantragen"
 
 
 def test_opening_hours():
