@@ -13,7 +13,7 @@ from typing import Any
 from bot.actions.handoff import offer_handoff
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import answer_from_document
-from bot.dialogue.facets import facets_of, is_follow_up
+from bot.dialogue.facets import facets_of, is_follow_up, topic_words
 from bot.knowledge import KnowledgeHolder
 from bot.settings import Settings
 from retrieval.searcher import SearchResult
@@ -42,11 +42,14 @@ class AnswerFromKb(Action):
         text = tracker.text
         facets = facets_of(text)
         last = tracker.slot("last_service")
-        if last in build.documents and is_follow_up(text):
+        follow_up = last in build.documents and is_follow_up(text)
+        if follow_up and not topic_words(text):  # "und was kostet das?"
             return self.answer(dispatcher, last, facets, None, None)
 
         result = self.knowledge.search(text)
         level = self.knowledge.searcher.level(result)
+        if follow_up and not _names_another_service(result, level, last):
+            return self.answer(dispatcher, last, facets, None, None)
         if level == "answer":
             top = result.top
             snippet = top.snippets[0] if top.snippets else None
@@ -90,6 +93,14 @@ def failed(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result:
 def _probably_wants_staff(tracker: Tracker) -> bool:
     ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
     return bool(ranking) and ranking[0].get("name") in ("request_human", "complaint")
+
+
+def _names_another_service(result: SearchResult, level: str, last: str) -> bool:
+    """'Was kostet ein Personalausweis?' after the driving licence names another service; 'wo genau?'
+    does not: the search either declines it or finds the last service among its first hits."""
+    if level == "answer":
+        return result.top.doc_id != last
+    return level == "clarify" and last not in [hit.doc_id for hit in result.hits[:3]]
 
 
 def _question_before_buttons(tracker: Tracker) -> str:

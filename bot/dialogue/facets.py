@@ -35,10 +35,15 @@ def facets_of(question: str) -> list[str]:
     return [name for name, pattern in FACETS.items() if pattern.search(folded)]
 
 
+def topic_words(question: str) -> list[str]:
+    """The words that name a subject, not a facet: 'was kostet ein Personalausweis?' -> ['personalausweis']."""
+    return [w for w in lemmas(question) if w not in _FACET_WORDS]
+
+
 def is_follow_up(question: str) -> bool:
-    """A short question without a topic of its own: 'und was kostet das?', 'wo genau?'."""
-    topic_words = [w for w in lemmas(question) if w not in _FACET_WORDS]
-    return bool(facets_of(question)) and len(topic_words) <= 1 and len(question) <= 60
+    """A short question about a facet, with at most one word of its own: 'und was kostet das?',
+    'wo genau?', but also 'was kostet ein Personalausweis?' (the search tells those apart)."""
+    return bool(facets_of(question)) and len(topic_words(question)) <= 1 and len(question) <= 60
 
 
 def section_matches(facet: str, heading: str) -> bool:

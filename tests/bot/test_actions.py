@@ -81,6 +81,18 @@ def test_follow_up_refers_to_last_service(actions, question, expected):
     assert expected in messages[0]["text"]
 
 
+@pytest.mark.parametrize(("question", "family"), [
+    ("Was kostet ein Führerschein?", "fuehrerschein"),  # several licence pages: answered or asked back
+    ("Was kostet die Hundesteuer?", "hundesteuer"),
+])
+def test_a_short_question_about_another_service_is_not_a_follow_up(actions, question, family):
+    messages, slots, _ = run(actions, "action_answer_from_kb",
+                             tracker(question, slots={"last_service": "personalausweis-beantragen"}))
+    custom = messages[0]["custom"]
+    named = [custom["service_id"]] if custom["kind"] == "answer" else [o["service_id"] for o in custom["options"]]
+    assert family in named[0] and "personalausweis-beantragen" not in named
+
+
 def test_unsure_retrieval_asks_back_with_buttons(bot_settings, real_embedder):
     strict = bot_settings.model_copy(update={"answer_threshold": 0.999, "clarify_threshold": 0.0})
     registry = build_actions(KnowledgeHolder(strict, real_embedder), strict, RecordingSink())
