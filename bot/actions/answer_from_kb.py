@@ -3,7 +3,8 @@
     confident        -> answer with the best section, source link and date, office and links
     unsure           -> action_clarify: "Meinten Sie …?" with the 2-3 best services as buttons
     not at all       -> say so and what the bot can do; the second failure in a row offers staff
-    a follow-up      -> "und was kostet das?" answers from the service discussed last
+    a follow-up      -> "und was kostet das?" answers from the service discussed last; right after
+                        "Meinten Sie …?" it asks which of the offered services is meant
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from retrieval.searcher import SearchResult
 MAX_OPTIONS = 3
 # Options scoring this far below the best are not worth offering.
 OPTION_SCORE_GAP = 0.08
+UNSURE = "Ich bin mir nicht ganz sicher. Meinten Sie eines davon?"
+WHICH_ONE = "Zu welcher dieser Leistungen möchten Sie das wissen?"
 
 CANNOT_ANSWER = ("Dazu habe ich leider keine verlässliche Information gefunden. Ich beantworte Fragen zu den "
                  "Leistungen der Stadt, zum Beispiel zu Ausweisen, Ummeldung, Kfz-Zulassung, Abfall, Steuern, "
@@ -42,6 +45,9 @@ class AnswerFromKb(Action):
         text = tracker.text
         facets = facets_of(text)
         last = tracker.slot("last_service")
+        offered = [build.documents[d] for d in tracker.slot("offered_services") or [] if d in build.documents]
+        if offered and is_follow_up(text) and not topic_words(text):  # "wie lange dauert das?" after "Meinten Sie …?"
+            return offer_services(dispatcher, WHICH_ONE, [(d.id, d.meta.title, str(d.meta.url)) for d in offered], None)
         follow_up = last in build.documents and is_follow_up(text)
         if follow_up and not topic_words(text):  # "und was kostet das?"
             return self.answer(dispatcher, last, facets, None, None)
@@ -127,12 +133,18 @@ def clarify(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result
     options = [h for h in result.hits[:MAX_OPTIONS] if best - h.score <= OPTION_SCORE_GAP]
     if len(options) < 2:
         options = result.hits[:2]
-    buttons = [{"title": h.title, "payload": f'/choose_service{{"service_id":"{h.doc_id}"}}'} for h in options]
+    return offer_services(dispatcher, UNSURE, [(h.doc_id, h.title, h.url) for h in options], result.confidence)
+
+
+def offer_services(dispatcher: Dispatcher, text: str, options: list[tuple[str, str, str]],
+                   confidence: float | None) -> list[Event]:
+    """Services (id, title, url) as buttons, plus "Nichts davon"; a button answers that service."""
+    buttons = [{"title": title, "payload": f'/choose_service{{"service_id":"{doc_id}"}}'} for doc_id, title, _ in options]
     buttons.append({"title": "Nichts davon", "payload": "/none_of_these"})
-    dispatcher.utter("Ich bin mir nicht ganz sicher. Meinten Sie eines davon?", buttons=buttons, custom={
-        "kind": "clarify", "confidence": round(result.confidence, 3),
-        "options": [{"service_id": h.doc_id, "title": h.title, "url": h.url} for h in options]})
-    return [slot_set("offered_services", [h.doc_id for h in options])]
+    dispatcher.utter(text, buttons=buttons, custom={
+        "kind": "clarify", "confidence": confidence and round(confidence, 3),
+        "options": [{"service_id": doc_id, "title": title, "url": url} for doc_id, title, url in options]})
+    return [slot_set("offered_services", [doc_id for doc_id, _, _ in options])]
 
 
 class OutOfScope(Action):

@@ -13,7 +13,7 @@ from retrieval.german_text import fold, lemmas
 # Patterns on the folded question (umlauts as a/o/u).
 FACETS: dict[str, re.Pattern[str]] = {
     "cost": re.compile(r"\b(kost\w*|gebuhr\w*|preis\w*|teuer\w*|euro|bezahl\w*|zahl(e|en|t)\b|billig\w*|umsonst|gratis)"),
-    "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|nachweis\w*|papiere|formular\w*|brauch\w* ich (alles|fur))"),
+    "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|nachweis\w*|papiere|formular\w*|brauch\w* (ich|i|man|wir) (alles|(da)?fur))"),
     "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens)"),
     "online": re.compile(r"\b(online|internet|digital\w*|von zu ?hause|per mail|e-?mail)"),
     "appointment": re.compile(r"\b(termin\w*|vorbeikommen|einfach so vorbei)"),
@@ -27,7 +27,7 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
     "online": ("online",),
 }
 _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "online", "termin", "genau", "und",
-                "brauchen", "teuer", "lange", "denn", "dafur", "das", "da"}
+                "brauchen", "brauche", "brauch", "teuer", "lange", "denn", "dafur", "das", "da"}
 
 
 def facets_of(question: str) -> list[str]:

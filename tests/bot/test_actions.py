@@ -93,6 +93,23 @@ def test_a_short_question_about_another_service_is_not_a_follow_up(actions, ques
     assert family in named[0] and "personalausweis-beantragen" not in named
 
 
+def test_a_follow_up_right_after_asking_back_asks_which_service_is_meant(actions):
+    offered = ["faq-ausweis-abgelaufen", "personalausweis-beantragen"]
+    messages, slots, _ = run(actions, "action_answer_from_kb", tracker(
+        "wie lange dauert das?", slots={"offered_services": offered, "last_service": "hundesteuer-anmelden"}))
+    (message,) = messages
+    assert message["text"] == "Zu welcher dieser Leistungen möchten Sie das wissen?"
+    assert [o["service_id"] for o in message["custom"]["options"]] == offered == slots["offered_services"]
+    assert message["buttons"][-1]["payload"] == "/none_of_these"
+    # The button then answers the question asked before it: how long it takes.
+    events = [{"event": "user", "text": "wie lange dauert das?"}, {"event": "user", "text": "/choose_service"}]
+    messages, _, _ = run(actions, "action_answer_from_kb", tracker(
+        "/choose_service", intent="choose_service", events=events,
+        entities=[{"entity": "service_id", "value": "personalausweis-beantragen"}]))
+    assert messages[0]["custom"]["service_id"] == "personalausweis-beantragen"
+    assert messages[0]["custom"]["facets"] == ["deadline"]
+
+
 def test_unsure_retrieval_asks_back_with_buttons(bot_settings, real_embedder):
     strict = bot_settings.model_copy(update={"answer_threshold": 0.999, "clarify_threshold": 0.0})
     registry = build_actions(KnowledgeHolder(strict, real_embedder), strict, RecordingSink())

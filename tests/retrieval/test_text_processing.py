@@ -61,6 +61,7 @@ def test_lemmas_handle_inflection_and_umlauts():
     ("Muss ich den grauen Lappen umtauschen?", "Führerschein"),  # inflected: grauen
     ("wir ziehen um", "Ummeldung"),
     ("Knöllchen bekommen", "Bußgeld"),
+    ("i mog mi ummeldn", "Wohnsitz"),  # "sich ummelden", in Bavarian
 ])
 def test_colloquial_terms_are_expanded(question, term):
     assert term in expand_query(question, load_lexicon(DEFAULT_LEXICON))

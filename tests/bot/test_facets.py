@@ -1,0 +1,26 @@
+"""What a question asks about, and whether it only follows up on the service discussed before."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogue.facets import facets_of, is_follow_up, topic_words
+
+
+@pytest.mark.parametrize(("question", "facets", "topic", "follow_up"), [
+    ("und was kostet das?", ["cost"], [], True),
+    ("was brauche ich dafür?", ["documents"], [], True),
+    ("was brauch i dafür", ["documents"], [], True),  # Bavarian "i"
+    ("wie lange dauert das", ["deadline"], [], True),
+    ("Was kostet ein Personalausweis?", ["cost"], ["personalausweis"], True),  # the search decides
+    ("Ich möchte meinen Hund anmelden", [], ["hund", "anmelden"], False),
+])
+def test_facets_topics_and_follow_ups(question, facets, topic, follow_up):
+    assert facets_of(question) == facets
+    assert topic_words(question) == topic
+    assert is_follow_up(question) is follow_up
+
+
+def test_a_long_question_is_never_a_follow_up():
+    question = "Wir ziehen nächsten Monat um und ich weiß nicht, welche Unterlagen ich brauche"
+    assert facets_of(question) == ["documents"] and not is_follow_up(question)
