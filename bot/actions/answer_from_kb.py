@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.actions.handoff import offer_handoff
+from bot.actions.office_info import answer_with_office
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import answer_from_document
 from bot.dialogue.facets import facets_of, is_follow_up, topic_words
@@ -65,6 +66,9 @@ class AnswerFromKb(Action):
             return clarify(dispatcher, tracker, self.settings, result)
         if last in build.documents and facets:  # "brauch ich einen Termin?" after a service
             return self.answer(dispatcher, last, facets, None, None)
+        office = build.offices.get(tracker.slot("last_office") or "")
+        if office and facets:  # "kann ich da einfach so vorbeikommen?" after an office's hours
+            return answer_with_office(dispatcher, office, self.knowledge.calendar)
         if _probably_wants_staff(tracker):  # NLU was unsure, but a person is the likeliest wish: ask
             return offer_handoff(dispatcher, lead="")
         return failed(dispatcher, tracker, self.settings, result)
@@ -77,7 +81,8 @@ class AnswerFromKb(Action):
         calendar = self.knowledge.calendar
         reply = answer_from_document(doc, facets, snippet, offices, calendar, calendar.now(), confidence)
         dispatcher.utter(reply.text, custom=reply.custom)
-        return [slot_set("last_service", doc_id), slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]
+        return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now
+                slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]
 
 
 OUT_OF_SCOPE = ("Dabei kann ich leider nicht helfen – ich beantworte nur Fragen zu den Leistungen und Ämtern der "

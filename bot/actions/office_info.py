@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.actions.protocol import Action, Dispatcher, Event, Tracker
+from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import office_answer
+from bot.dialogue.office_hours import OfficeCalendar
 from bot.knowledge import KnowledgeHolder
 from retrieval.german_text import fold
 from retrieval.offices import Office
@@ -31,7 +32,10 @@ class OfficeInfo(Action):
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
         build = self.knowledge.build
+        # Named in the question, else the office just discussed ("und am Samstag?"), else the
+        # last service's office ("wann hat das offen?" after an answer about a service).
         office = find_office(build.offices, tracker.entity("office") or tracker.text)
+        office = office or build.offices.get(tracker.slot("last_office") or "")
         last = build.documents.get(tracker.slot("last_service") or "")
         if office is None and last:
             office = next((build.offices[o] for o in last.meta.offices if o in build.offices), None)
@@ -40,7 +44,12 @@ class OfficeInfo(Action):
             names = ", ".join(o.name for o in list(build.offices.values())[:6])
             dispatcher.utter(f"Welche Stelle meinen Sie? Zum Beispiel: {names}.", custom={"kind": "clarify"})
             return []
-        dispatcher.utter(office_answer(office, calendar, calendar.now()),
-                         custom={"kind": "answer", "office_id": office.id,
-                                 "sources": [{"title": office.name, "url": str(office.url)}] if office.url else []})
-        return []
+        return answer_with_office(dispatcher, office, calendar)
+
+
+def answer_with_office(dispatcher: Dispatcher, office: Office, calendar: OfficeCalendar) -> list[Event]:
+    """Address, today's and the week's hours, contact and notes (such as "Vorsprache mit Termin")."""
+    dispatcher.utter(office_answer(office, calendar, calendar.now()),
+                     custom={"kind": "answer", "office_id": office.id,
+                             "sources": [{"title": office.name, "url": str(office.url)}] if office.url else []})
+    return [slot_set("last_office", office.id)]

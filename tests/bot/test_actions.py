@@ -205,6 +205,23 @@ def test_office_info(actions, at_time):
     assert where[0]["custom"]["office_id"] == "strassenverkehrsamt"
 
 
+def test_office_follow_up_stays_with_the_office_just_discussed(actions, at_time):
+    at_time(WEDNESDAY_10)
+    _, slots, _ = run(actions, "action_office_info", tracker("Wann hat das Standesamt offen?", intent="ask_office"))
+    assert slots == {"last_office": "standesamt"}
+    # "und am Samstag?" names no office: the one just discussed, not the last service's.
+    again, _, _ = run(actions, "action_office_info", tracker(
+        "und am Samstag?", intent="ask_office", slots={"last_office": "standesamt", "last_service": "fahrzeug-zulassen"}))
+    assert again[0]["custom"]["office_id"] == "standesamt"
+    # A facet question the search cannot place is answered with that office (its notes say "mit Termin").
+    walk_in, _, _ = run(actions, "action_answer_from_kb", tracker(
+        "kann ich da einfach so vorbeikommen?", slots={"last_office": "buergerbuero-mitte"}))
+    assert walk_in[0]["custom"]["office_id"] == "buergerbuero-mitte" and "ohne Termin" in walk_in[0]["text"]
+    # A service answer afterwards makes that service's office the one meant.
+    _, slots, _ = run(actions, "action_answer_from_kb", tracker("Wie melde ich meinen Hund an?"))
+    assert slots["last_office"] is None and slots["last_service"] == "hundesteuer-anmelden"
+
+
 def test_webhook_protocol(knowledge, bot_settings):
     app = create_app(bot_settings, knowledge=knowledge, sink=RecordingSink())
     with TestClient(app) as client:
