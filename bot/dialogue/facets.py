@@ -27,7 +27,9 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
     "online": ("online",),
 }
 _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "online", "termin", "genau", "und",
-                "brauchen", "brauche", "brauch", "teuer", "lange", "denn", "dafur", "das", "da"}
+                "brauchen", "brauche", "brauch", "teuer", "lange", "denn", "dafur", "das", "da",
+                # verbs that fit any service: "kann ich den auch online beantragen?" names no topic
+                "beantragen", "machen", "erledigen", "bekommen", "kriegen"}
 
 
 def facets_of(question: str) -> list[str]:

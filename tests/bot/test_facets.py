@@ -12,6 +12,7 @@ from bot.dialogue.facets import facets_of, is_follow_up, topic_words
     ("was brauche ich dafür?", ["documents"], [], True),
     ("was brauch i dafür", ["documents"], [], True),  # Bavarian "i"
     ("wie lange dauert das", ["deadline"], [], True),
+    ("kann ich den auch online beantragen?", ["online"], [], True),
     ("Was kostet ein Personalausweis?", ["cost"], ["personalausweis"], True),  # the search decides
     ("Ich möchte meinen Hund anmelden", [], ["hund", "anmelden"], False),
 ])
