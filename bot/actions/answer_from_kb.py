@@ -47,10 +47,13 @@ class AnswerFromKb(Action):
         facets = facets_of(text)
         last = tracker.slot("last_service")
         offered = [build.documents[d] for d in tracker.slot("offered_services") or [] if d in build.documents]
-        if offered and is_follow_up(text) and not topic_words(text):  # "wie lange dauert das?" after "Meinten Sie …?"
-            return offer_services(dispatcher, WHICH_ONE, [(d.id, d.meta.title, str(d.meta.url)) for d in offered], None)
-        follow_up = last in build.documents and is_follow_up(text)
-        if follow_up and not topic_words(text):  # "und was kostet das?"
+        short = is_follow_up(text)
+        without_topic = short and not topic_words(text)  # "und was kostet das?"
+        if offered and without_topic:  # right after "Meinten Sie …?": which of those?
+            options = [(d.id, d.meta.title, str(d.meta.url)) for d in offered]
+            return offer_services(dispatcher, WHICH_ONE, options, None)
+        follow_up = short and last in build.documents
+        if follow_up and without_topic:
             return self.answer(dispatcher, last, facets, None, None)
 
         result = self.knowledge.search(text)
@@ -144,7 +147,8 @@ def clarify(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result
 def offer_services(dispatcher: Dispatcher, text: str, options: list[tuple[str, str, str]],
                    confidence: float | None) -> list[Event]:
     """Services (id, title, url) as buttons, plus "Nichts davon"; a button answers that service."""
-    buttons = [{"title": title, "payload": f'/choose_service{{"service_id":"{doc_id}"}}'} for doc_id, title, _ in options]
+    buttons = [{"title": title, "payload": f'/choose_service{{"service_id":"{doc_id}"}}'}
+               for doc_id, title, _ in options]
     buttons.append({"title": "Nichts davon", "payload": "/none_of_these"})
     dispatcher.utter(text, buttons=buttons, custom={
         "kind": "clarify", "confidence": confidence and round(confidence, 3),
