@@ -87,6 +87,9 @@ class AnswerFromKb(Action):
         return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now
                 slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]
 
+    def ask_back(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult) -> list[Event]:
+        return clarify(dispatcher, tracker, self.settings, result)
+
 
 OUT_OF_SCOPE = ("Dabei kann ich leider nicht helfen – ich beantworte nur Fragen zu den Leistungen und Ämtern der "
                 "Stadt, zum Beispiel zu Ausweisen, Ummeldung, Kfz-Zulassung, Abfall, Steuern, Kita oder Bauen.")

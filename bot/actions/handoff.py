@@ -8,6 +8,7 @@ from typing import Any, Protocol
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from bot.actions.office_info import office_in_context
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, active_loop, followup, slot_set
 from bot.knowledge import KnowledgeHolder
 from bot.settings import Settings
@@ -69,14 +70,18 @@ class Handoff(Action):
         available = office is None or calendar.is_open(office, now)
         self.sink.handoff_requested(tracker.sender_id, available)
         events = [slot_set("handoff", True), slot_set("handoff_offered", False), slot_set("failed_attempts", 0.0)]
+        # "Kann ich da anrufen?" after an answer: the office in question, with its number.
+        nearby = office_in_context(self.knowledge.build, tracker)
+        phone = f" Die zuständige Stelle erreichen Sie auch direkt: {nearby.name}, Tel. {nearby.phone}." \
+            if nearby and nearby.phone else ""
         if available:
             dispatcher.utter("Ich gebe Ihr Anliegen an eine Mitarbeiterin oder einen Mitarbeiter weiter. "
-                             "Gleich meldet sich jemand hier im Chat – bitte haben Sie einen Moment Geduld.",
+                             f"Gleich meldet sich jemand hier im Chat – bitte haben Sie einen Moment Geduld.{phone}",
                              custom={"kind": "handoff", "staff_available": True})
             return events
         opening = calendar.next_opening(office, now)
         when = f"{calendar.describe(opening, now)} wieder" if opening else "bald wieder"
-        dispatcher.utter(f"Unser Team ist gerade nicht im Dienst und ist {when} für Sie da.",
+        dispatcher.utter(f"Unser Team ist gerade nicht im Dienst und ist {when} für Sie da.{phone}",
                          custom={"kind": "handoff", "staff_available": False,
                                  "back_at": opening.isoformat() if opening else None})
         return [*events, followup("contact_form")]

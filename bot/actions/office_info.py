@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import office_answer
+from bot.dialogue.facets import facets_of
 from bot.dialogue.office_hours import OfficeCalendar
 from bot.knowledge import KnowledgeHolder
 from retrieval.german_text import fold
+from retrieval.index_store import IndexBuild
 from retrieval.offices import Office
+from retrieval.searcher import SearchResult
+
+
+class ServiceAnswerer(Protocol):
+    """action_answer_from_kb's replies, for office questions that turn out to name a service."""
+
+    def answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
+               confidence: float | None) -> list[Event]: ...
+
+    def ask_back(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult) -> list[Event]: ...
 
 
 def find_office(offices: dict[str, Office], text: str) -> Office | None:
@@ -24,22 +36,38 @@ def find_office(offices: dict[str, Office], text: str) -> Office | None:
     return best
 
 
+def office_in_context(build: IndexBuild, tracker: Tracker) -> Office | None:
+    """The office just discussed, else the office of the service just answered."""
+    office = build.offices.get(tracker.slot("last_office") or "")
+    last = build.documents.get(tracker.slot("last_service") or "")
+    if office is None and last:
+        office = next((build.offices[o] for o in last.meta.offices if o in build.offices), None)
+    return office
+
+
 class OfficeInfo(Action):
     name = "action_office_info"
 
-    def __init__(self, knowledge: KnowledgeHolder):
-        self.knowledge = knowledge
+    def __init__(self, knowledge: KnowledgeHolder, services: ServiceAnswerer):
+        self.knowledge, self.services = knowledge, services
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
         build = self.knowledge.build
-        # Named in the question, else the office just discussed ("und am Samstag?"), else the
-        # last service's office ("wann hat das offen?" after an answer about a service).
+        # Named in the question, else a service the search is sure of ("wo kann ich einen Reisepass
+        # beantragen?", "wen rufe ich wegen Lärm an?": its page names the office), else the office
+        # just discussed ("und am Samstag?"), else the last service's ("wann hat das offen?").
         office = find_office(build.offices, tracker.entity("office") or tracker.text)
-        office = office or build.offices.get(tracker.slot("last_office") or "")
-        last = build.documents.get(tracker.slot("last_service") or "")
-        if office is None and last:
-            office = next((build.offices[o] for o in last.meta.offices if o in build.offices), None)
+        level, result = None, None
+        if office is None:
+            result = self.knowledge.search(tracker.text)
+            level = self.knowledge.searcher.level(result)
+            if level == "answer" and result.top.doc_id != tracker.slot("last_service"):
+                facets = facets_of(tracker.text) or ["where"]
+                return self.services.answer(dispatcher, result.top.doc_id, facets, None, result.confidence)
+        office = office or office_in_context(build, tracker)
         calendar = self.knowledge.calendar
+        if office is None and level == "clarify" and result is not None:  # no context: which service?
+            return self.services.ask_back(dispatcher, tracker, result)
         if office is None:
             names = ", ".join(o.name for o in list(build.offices.values())[:6])
             dispatcher.utter(f"Welche Stelle meinen Sie? Zum Beispiel: {names}.", custom={"kind": "clarify"})

@@ -30,10 +30,11 @@ log = logging.getLogger(__name__)
 
 
 def build_actions(knowledge: KnowledgeHolder, settings: Settings, sink: HandoffSink) -> dict[str, Action]:
+    answer_from_kb = AnswerFromKb(knowledge, settings)
     actions: list[Action] = [
-        AnswerFromKb(knowledge, settings), Clarify(knowledge, settings), NoneOfThese(settings), OutOfScope(settings),
+        answer_from_kb, Clarify(knowledge, settings), NoneOfThese(settings), OutOfScope(settings),
         OfferHandoff(), DeclineHandoff(), Handoff(knowledge, settings, sink), ValidateContactForm(),
-        SubmitContact(sink), OfficeInfo(knowledge),
+        SubmitContact(sink), OfficeInfo(knowledge, answer_from_kb),
     ]
     return {a.name: a for a in actions}
 

@@ -87,7 +87,7 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
     meta = doc.meta
     heading, text = section_for(doc, facets, snippet)
     lines = [f"**{meta.title}**" + (f" – {heading}" if heading and heading != OVERVIEW else ""), shorten(text)]
-    if "appointment" in facets or "where" in facets or not facets:
+    if not facets or {"appointment", "where", "contact"} & set(facets):
         office = office_line(offices, calendar, now)
         if office:
             lines.append(office)

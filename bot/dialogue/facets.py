@@ -1,4 +1,4 @@
-"""What a question asks about (cost, documents, place, deadline, online, appointment).
+"""What a question asks about (cost, documents, place, deadline, online, appointment, contact).
 
 Used to pick the section of a page that answers the question, and to recognise follow-ups
 ("und was kostet das?") that refer to the service discussed before.
@@ -19,6 +19,7 @@ FACETS: dict[str, re.Pattern[str]] = {
     "online": re.compile(r"\b(online|internet|digital\w*|von zu ?hause|per mail|e-?mail)"),
     "appointment": re.compile(r"\b(termin\w*|vorbeikommen|einfach so vorbei)"),
     "where": re.compile(r"\b(wo\b|wohin|adresse|zustandig\w*|welches amt|welche stelle)"),
+    "contact": re.compile(r"\b(anruf\w*|telefon\w*|nummer|erreiche ich|erreichen\b|kontakt\w*|ansprechp\w*)"),
 }
 # Section headings that answer each facet.
 SECTION_WORDS: dict[str, tuple[str, ...]] = {
@@ -26,11 +27,14 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
     "documents": ("unterlagen", "voraussetzung", "mitbringen", "nachweis"),
     "deadline": ("frist", "dauer", "fällig", "bearbeitung"),
     "online": ("online",),
+    "contact": ("kontakt", "ansprechp"),
 }
 _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "online", "termin", "genau", "und",
                 "brauchen", "brauche", "brauch", "teuer", "lange", "denn", "dafur", "das", "da",
                 # verbs that fit any service: "kann ich den auch online beantragen?" names no topic
-                "beantragen", "machen", "erledigen", "bekommen", "kriegen"}
+                "beantragen", "machen", "erledigen", "bekommen", "kriegen",
+                # asking for a phone number names no topic either: "wen kann ich da anrufen?"
+                "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt"}
 
 
 def facets_of(question: str) -> list[str]:

@@ -81,6 +81,27 @@ def test_follow_up_refers_to_last_service(actions, question, expected):
     assert expected in messages[0]["text"]
 
 
+def test_a_phone_question_as_a_follow_up_shows_the_office_with_its_number(actions, at_time):
+    at_time(WEDNESDAY_10)
+    messages, _, _ = run(actions, "action_answer_from_kb",
+                         tracker("und wie erreiche ich die telefonisch?", slots={"last_service": "hundesteuer-anmelden"}))
+    assert messages[0]["custom"]["service_id"] == "hundesteuer-anmelden"
+    assert "Zuständig: Steueramt und Stadtkasse" in messages[0]["text"] and "Tel. 01234" in messages[0]["text"]
+
+
+def test_an_office_question_naming_a_service_answers_with_that_services_page(actions, at_time):
+    at_time(WEDNESDAY_10)
+    messages, slots, _ = run(actions, "action_office_info", tracker(
+        "Wo kann ich einen Reisepass beantragen?", intent="ask_office", slots={"last_service": "hundesteuer-anmelden"}))
+    assert messages[0]["custom"]["service_id"] == "reisepass-beantragen" == slots["last_service"]
+    assert "Zuständig: Bürgerbüro" in messages[0]["text"]
+    # Unsure which service, and no office to go by: ask back with services, not with a list of offices.
+    messages, slots, _ = run(actions, "action_office_info", tracker(
+        "Die Nachbarn feiern jeden Abend laut, wen kann ich anrufen?", intent="ask_office"))
+    assert messages[0]["custom"]["kind"] == "clarify"
+    assert "laerm-und-stoerungen-melden" in slots["offered_services"]
+
+
 @pytest.mark.parametrize(("question", "family"), [
     ("Was kostet ein Führerschein?", "fuehrerschein"),  # several licence pages: answered or asked back
     ("Was kostet die Hundesteuer?", "hundesteuer"),
@@ -160,6 +181,15 @@ def test_handoff_outside_hours_says_when_and_opens_contact_form(actions, at_time
     assert "ist morgen ab 08:00 Uhr wieder für Sie da" in messages[0]["text"]
     assert {"event": "followup", "name": "contact_form"} in events
     assert actions["_sink"].handoffs == [("test", False)]
+
+
+def test_handoff_after_an_answer_names_the_offices_number(actions, at_time):
+    at_time(SUNDAY_11)  # "Kann ich da anrufen?" is a wish for a person; the number helps when staff are off
+    messages, _, _ = run(actions, "action_handoff", tracker(
+        "Kann ich da irgendwo anrufen?", intent="request_human", slots={"last_service": "hundesteuer-anmelden"}))
+    assert "erreichen Sie auch direkt: Steueramt und Stadtkasse, Tel. 01234" in messages[0]["text"]
+    plain, _, _ = run(actions, "action_handoff", tracker("Mensch bitte", intent="request_human"))
+    assert "direkt" not in plain[0]["text"]
 
 
 def test_next_opening_skips_holidays(actions, at_time):

@@ -15,6 +15,10 @@ from bot.dialogue.facets import facets_of, is_follow_up, topic_words
     ("kann ich den auch online beantragen?", ["online"], [], True),
     ("Was kostet ein Personalausweis?", ["cost"], ["personalausweis"], True),  # the search decides
     ("Ich möchte meinen Hund anmelden", [], ["hund", "anmelden"], False),
+    ("und wen kann ich da anrufen?", ["contact"], [], True),
+    ("unter welcher Nummer erreiche ich die?", ["contact"], [], True),
+    ("Wann erreicht mein Kind das Alter für einen eigenen Ausweis?", [], ["kind", "alt", "ausweis"],
+     False),  # "erreicht" is not a phone call
 ])
 def test_facets_topics_and_follow_ups(question, facets, topic, follow_up):
     assert facets_of(question) == facets
