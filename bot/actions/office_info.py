@@ -54,8 +54,8 @@ class OfficeInfo(Action):
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
         build = self.knowledge.build
         # Named in the question, else a service the search is sure of ("wo kann ich einen Reisepass
-        # beantragen?", "wen rufe ich wegen Lärm an?": its page names the office), else the office
-        # just discussed ("und am Samstag?"), else the last service's ("wann hat das offen?").
+        # beantragen?": its page names the office), else the office just discussed ("und am
+        # Samstag?"), else the last service's ("wann hat das offen?").
         office = find_office(build.offices, tracker.entity("office") or tracker.text)
         level, result = None, None
         if office is None:
