@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from bot.actions.office_info import office_in_context
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, active_loop, followup, slot_set
+from bot.dialogue.facets import facets_of
 from bot.knowledge import KnowledgeHolder
 from bot.settings import Settings
 
@@ -71,7 +72,7 @@ class Handoff(Action):
         self.sink.handoff_requested(tracker.sender_id, available)
         events = [slot_set("handoff", True), slot_set("handoff_offered", False), slot_set("failed_attempts", 0.0)]
         # "Kann ich da anrufen?" after an answer: the office in question, with its number.
-        nearby = office_in_context(self.knowledge.build, tracker)
+        nearby = office_in_context(self.knowledge.build, tracker) if "contact" in facets_of(tracker.text) else None
         phone = f" Die zuständige Stelle erreichen Sie auch direkt: {nearby.name}, Tel. {nearby.phone}." \
             if nearby and nearby.phone else ""
         if available:
