@@ -105,18 +105,30 @@ def normalise_contact(value: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _looks_like_contact(text: str) -> bool:
+    """A mistyped number or address still has digits or an @ ("meine Nummer ist 12")."""
+    return "@" in text or any(ch.isdigit() for ch in text)
+
+
 class ValidateContactForm(Action):
     name = "validate_contact_form"
 
+    def __init__(self, questions: dict[str, Action]):
+        self.questions = questions  # intent -> the action that answers it ("ask_service" -> the search)
+
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        end_form = [slot_set("contact", None), slot_set("requested_slot", None), active_loop(None)]
         if tracker.intent in ("deny", "goodbye"):
             dispatcher.utter("Kein Problem, dann ohne Rückruf. Sie erreichen uns auch über die Behördennummer 115 "
                              "oder schreiben Sie uns später hier im Chat.", custom={"kind": "handoff"})
-            return [slot_set("contact", None), slot_set("requested_slot", None), active_loop(None)]
+            return end_form
         candidate = tracker.slots_to_validate().get("contact")
         if candidate is None:
             return []
         contact = CONTACT_MARKER if candidate == CONTACT_MARKER else normalise_contact(str(candidate))
+        answer = self.questions.get(tracker.intent)
+        if contact is None and answer is not None and not _looks_like_contact(tracker.text):
+            return [*end_form, *answer.run(dispatcher, tracker, domain)]  # a new question: answer it
         if contact is None:
             dispatcher.utter("Das sieht nicht nach einer E-Mail-Adresse oder Telefonnummer aus. Bitte prüfen Sie die "
                              "Angabe, z. B. name@beispiel.de oder 0151 2345678 – oder schreiben Sie „nein“.")

@@ -31,10 +31,11 @@ log = logging.getLogger(__name__)
 
 def build_actions(knowledge: KnowledgeHolder, settings: Settings, sink: HandoffSink) -> dict[str, Action]:
     answer_from_kb = AnswerFromKb(knowledge, settings)
+    office_info = OfficeInfo(knowledge, answer_from_kb)
     actions: list[Action] = [
         answer_from_kb, Clarify(knowledge, settings), NoneOfThese(settings), OutOfScope(settings),
-        OfferHandoff(), DeclineHandoff(), Handoff(knowledge, settings, sink), ValidateContactForm(),
-        SubmitContact(sink), OfficeInfo(knowledge, answer_from_kb),
+        OfferHandoff(), DeclineHandoff(), Handoff(knowledge, settings, sink),
+        ValidateContactForm({"ask_service": answer_from_kb, "ask_office": office_info}), SubmitContact(sink), office_info,
     ]
     return {a.name: a for a in actions}
 

@@ -217,6 +217,12 @@ def test_contact_form_validates_and_submits(actions):
     assert bad_slots == {"contact": None} and "E-Mail-Adresse oder Telefonnummer" in bad_messages[0]["text"]
     _, good_slots, _ = validate("Max@Example.org")
     assert good_slots == {"contact": "Max@example.org"}
+    # A new question instead of a contact ends the form and gets its answer; a mistyped number does not.
+    question, question_slots, events = validate("Was kostet ein Reisepass?", intent="ask_service")
+    assert {"event": "active_loop", "name": None} in events and question_slots["contact"] is None
+    assert question[0]["custom"]["service_id"] == "reisepass-beantragen"
+    typo, _, typo_events = validate("0151 23", intent="ask_service")
+    assert "E-Mail-Adresse oder Telefonnummer" in typo[0]["text"] and {"event": "active_loop", "name": None} not in typo_events
     messages, slots, _ = run(actions, "action_submit_contact", tracker("x", slots={"contact": "Max@example.org"}))
     assert actions["_sink"].contacts == [("test", "Max@example.org")] and slots == {"contact": None}
     assert "löschen sie danach" in messages[0]["text"]

@@ -138,6 +138,18 @@ def test_out_of_hours_contact_can_be_refused(stack, clock):
     chat.say("Verbinden Sie mich bitte mit einem Mitarbeiter")
     refused = chat.say("nein")
     assert "Kein Problem" in chat.text(refused)
+
+
+def test_a_question_during_the_contact_form_is_answered(stack, clock):
+    clock(datetime(2026, 11, 29, 11, 0))
+    chat = Conversation(stack.client)
+    chat.say("Verbinden Sie mich bitte mit einem Mitarbeiter")
+    answer = chat.say("Was kostet ein Reisepass?")
+    assert "sieht nicht nach einer E-Mail-Adresse" not in chat.text(answer)
+    assert chat.custom(answer).get("service_id") == "reisepass-beantragen"
+    # The form is over: the next message is a question again, not a contact.
+    follow_up = chat.say("und was kostet ein Personalausweis?")
+    assert "sieht nicht nach einer E-Mail-Adresse" not in chat.text(follow_up)
     assert chat.custom(chat.say("Was kostet ein Reisepass?"))["kind"] == "answer"
 
 
