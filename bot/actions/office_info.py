@@ -48,8 +48,9 @@ def office_in_context(build: IndexBuild, tracker: Tracker) -> Office | None:
 class OfficeInfo(Action):
     name = "action_office_info"
 
-    def __init__(self, knowledge: KnowledgeHolder, services: ServiceAnswerer):
+    def __init__(self, knowledge: KnowledgeHolder, services: ServiceAnswerer, general_office: str):
         self.knowledge, self.services = knowledge, services
+        self.general_office = general_office  # the city's general enquiries (settings.handoff_office)
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
         build = self.knowledge.build
@@ -66,6 +67,11 @@ class OfficeInfo(Action):
                 return self.services.answer(dispatcher, result.top.doc_id, facets, None, result.confidence)
         office = office or office_in_context(build, tracker)
         calendar = self.knowledge.calendar
+        last = build.documents.get(tracker.slot("last_service") or "")
+        general = build.offices.get(self.general_office)
+        if office is None and last is not None and general is not None:  # a page without an office
+            lead = f"Für „{last.meta.title}“ ist keine eigene Stelle angegeben. Allgemeine Auskunft gibt:"
+            return answer_with_office(dispatcher, general, calendar, lead)
         if office is None and level == "clarify" and result is not None:  # no context: which service?
             return self.services.ask_back(dispatcher, tracker, result)
         if office is None:
@@ -75,9 +81,11 @@ class OfficeInfo(Action):
         return answer_with_office(dispatcher, office, calendar)
 
 
-def answer_with_office(dispatcher: Dispatcher, office: Office, calendar: OfficeCalendar) -> list[Event]:
+def answer_with_office(dispatcher: Dispatcher, office: Office, calendar: OfficeCalendar,
+                       lead: str | None = None) -> list[Event]:
     """Address, today's and the week's hours, contact and notes (such as "Vorsprache mit Termin")."""
-    dispatcher.utter(office_answer(office, calendar, calendar.now()),
+    text = office_answer(office, calendar, calendar.now())
+    dispatcher.utter(f"{lead}\n{text}" if lead else text,
                      custom={"kind": "answer", "office_id": office.id,
                              "sources": [{"title": office.name, "url": str(office.url)}] if office.url else []})
     return [slot_set("last_office", office.id)]

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 def build_actions(knowledge: KnowledgeHolder, settings: Settings, sink: HandoffSink) -> dict[str, Action]:
     answer_from_kb = AnswerFromKb(knowledge, settings)
-    office_info = OfficeInfo(knowledge, answer_from_kb)
+    office_info = OfficeInfo(knowledge, answer_from_kb, settings.handoff_office)
     actions: list[Action] = [
         answer_from_kb, Clarify(knowledge, settings), NoneOfThese(settings), OutOfScope(settings),
         OfferHandoff(), DeclineHandoff(), Handoff(knowledge, settings, sink),

@@ -243,6 +243,14 @@ def test_office_info(actions, at_time):
     assert where[0]["custom"]["office_id"] == "strassenverkehrsamt"
 
 
+def test_where_after_a_page_without_office_names_the_general_enquiries(actions, at_time):
+    at_time(WEDNESDAY_10)
+    messages, slots, _ = run(actions, "action_office_info", tracker(
+        "wo genau?", intent="ask_office", slots={"last_service": "faq-briefwahl"}))
+    assert messages[0]["text"].startswith("Für „Wie beantrage ich Briefwahl?“ ist keine eigene Stelle angegeben.")
+    assert messages[0]["custom"]["office_id"] == "servicecenter" and "Tel. 115" in messages[0]["text"]
+
+
 def test_office_follow_up_stays_with_the_office_just_discussed(actions, at_time):
     at_time(WEDNESDAY_10)
     _, slots, _ = run(actions, "action_office_info", tracker("Wann hat das Standesamt offen?", intent="ask_office"))
