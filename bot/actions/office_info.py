@@ -58,27 +58,30 @@ class OfficeInfo(Action):
         # beantragen?": its page names the office), else the office just discussed ("und am
         # Samstag?"), else the last service's ("wann hat das offen?").
         office = find_office(build.offices, tracker.entity("office") or tracker.text)
-        level, result = None, None
         if office is None:
             result = self.knowledge.search(tracker.text)
             level = self.knowledge.searcher.level(result)
             if level == "answer" and result.top.doc_id != tracker.slot("last_service"):
                 facets = facets_of(tracker.text) or ["where"]
                 return self.services.answer(dispatcher, result.top.doc_id, facets, None, result.confidence)
-        office = office or office_in_context(build, tracker)
-        calendar = self.knowledge.calendar
+            office = office_in_context(build, tracker)
+            if office is None:
+                return self.without_office(dispatcher, tracker, result, level)
+        return answer_with_office(dispatcher, office, self.knowledge.calendar)
+
+    def without_office(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult,
+                       level: str) -> list[Event]:
+        build = self.knowledge.build
         last = build.documents.get(tracker.slot("last_service") or "")
         general = build.offices.get(self.general_office)
-        if office is None and last is not None and general is not None:  # a page without an office
+        if last is not None and general is not None:  # the page just answered names no office
             lead = f"Für „{last.meta.title}“ ist keine eigene Stelle angegeben. Allgemeine Auskunft gibt:"
-            return answer_with_office(dispatcher, general, calendar, lead)
-        if office is None and level == "clarify" and result is not None:  # no context: which service?
+            return answer_with_office(dispatcher, general, self.knowledge.calendar, lead)
+        if level == "clarify":  # no context, and the search hesitates between services: which one?
             return self.services.ask_back(dispatcher, tracker, result)
-        if office is None:
-            names = ", ".join(o.name for o in list(build.offices.values())[:6])
-            dispatcher.utter(f"Welche Stelle meinen Sie? Zum Beispiel: {names}.", custom={"kind": "clarify"})
-            return []
-        return answer_with_office(dispatcher, office, calendar)
+        names = ", ".join(o.name for o in list(build.offices.values())[:6])
+        dispatcher.utter(f"Welche Stelle meinen Sie? Zum Beispiel: {names}.", custom={"kind": "clarify"})
+        return []
 
 
 def answer_with_office(dispatcher: Dispatcher, office: Office, calendar: OfficeCalendar,
