@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, Protocol
 
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
@@ -14,6 +16,9 @@ from retrieval.index_store import IndexBuild
 from retrieval.offices import Office
 from retrieval.searcher import SearchResult
 
+MAX_OFFICE_BUTTONS = 8
+_WORD = re.compile(r"\w+")
+
 
 class ServiceAnswerer(Protocol):
     """action_answer_from_kb's replies, for office questions that turn out to name a service."""
@@ -24,25 +29,40 @@ class ServiceAnswerer(Protocol):
     def ask_back(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult) -> list[Event]: ...
 
 
-def find_office(offices: dict[str, Office], text: str) -> Office | None:
-    """The office whose name words appear in the text ('Standesamt', 'Bürgerbüro Nord')."""
-    folded = fold(text)
-    best, best_hits = None, 0
-    for office in offices.values():
-        words = [w for w in fold(office.name).replace("(", " ").replace(")", " ").split() if len(w) > 3]
-        hits = sum(1 for w in words if w in folded)
-        if hits > best_hits:
-            best, best_hits = office, hits
-    return best
+def offices_named(offices: dict[str, Office], text: str) -> list[Office]:
+    """The offices whose names fit the text best ('Standesamt', 'Bürgerbüro Nord'), one per name.
+
+    Several when the text fits them equally well ('Bürgerbüro' in a city with two). A name word
+    counts fully as a word of the text, half as the start of a longer one ('Standesamts'; not
+    'mitte' in 'mitteilen'). The city's own
+    name says nothing ('Bürgerbüro in Musterstadt' must not tie with 'Standesamt Musterstadt').
+    """
+    tokens = set(_WORD.findall(fold(text)))
+    cities = {fold(o.address.city) for o in offices.values() if o.address}
+
+    def fit(office: Office) -> float:
+        words = {w for w in _WORD.findall(fold(office.name)) if len(w) > 3 and w not in cities}
+        return sum(1.0 if w in tokens else 0.5 if len(w) >= 6 and any(t.startswith(w) for t in tokens) else 0.0
+                   for w in words)
+
+    scored = [(fit(o), o) for o in offices.values()]
+    best = max((score for score, _ in scored), default=0.0)
+    by_name: dict[str, Office] = {}  # Munich lists some offices under one name several times
+    for score, office in scored:
+        if best > 0 and score == best:
+            by_name.setdefault(office.name, office)
+    return list(by_name.values())
+
+
+def context_office_ids(build: IndexBuild, tracker: Tracker) -> list[str]:
+    """The office just discussed and the offices of the service just answered."""
+    last = build.documents.get(tracker.slot("last_service") or "")
+    return [tracker.slot("last_office") or "", *(last.meta.offices if last else [])]
 
 
 def office_in_context(build: IndexBuild, tracker: Tracker) -> Office | None:
     """The office just discussed, else the office of the service just answered."""
-    office = build.offices.get(tracker.slot("last_office") or "")
-    last = build.documents.get(tracker.slot("last_service") or "")
-    if office is None and last:
-        office = next((build.offices[o] for o in last.meta.offices if o in build.offices), None)
-    return office
+    return next((build.offices[o] for o in context_office_ids(build, tracker) if o in build.offices), None)
 
 
 class OfficeInfo(Action):
@@ -57,7 +77,10 @@ class OfficeInfo(Action):
         # Named in the question, else a service the search is sure of ("wo kann ich einen Reisepass
         # beantragen?": its page names the office), else the office just discussed ("und am
         # Samstag?"), else the last service's ("wann hat das offen?").
-        office = find_office(build.offices, tracker.entity("office") or tracker.text)
+        named = self.named_office(build, tracker)
+        if len(named) > 1:
+            return ask_which_office(dispatcher, named)
+        office = named[0] if named else None
         if office is None:
             result = self.knowledge.search(tracker.text)
             level = self.knowledge.searcher.level(result)
@@ -69,6 +92,17 @@ class OfficeInfo(Action):
                 return self.without_office(dispatcher, tracker, result, level)
         return answer_with_office(dispatcher, office, self.knowledge.calendar)
 
+    @staticmethod
+    def named_office(build: IndexBuild, tracker: Tracker) -> list[Office]:
+        """The office a button names by id, else those named in the text; of several, the one in context."""
+        chosen = build.offices.get(tracker.entity("office") or "")
+        if chosen is not None:
+            return [chosen]
+        # The text, not the entity: the entity is the lookup word alone ('Bürgerbüro' of 'Bürgerbüro Nord').
+        named = offices_named(build.offices, tracker.text)
+        in_context = [o for o in named if o.id in context_office_ids(build, tracker)]
+        return in_context if len(in_context) == 1 else named
+
     def without_office(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult,
                        level: str) -> list[Event]:
         build = self.knowledge.build
@@ -79,9 +113,21 @@ class OfficeInfo(Action):
             return answer_with_office(dispatcher, general, self.knowledge.calendar, lead)
         if level == "clarify":  # no context, and the search hesitates between services: which one?
             return self.services.ask_back(dispatcher, tracker, result)
-        names = ", ".join(o.name for o in list(build.offices.values())[:6])
-        dispatcher.utter(f"Welche Stelle meinen Sie? Zum Beispiel: {names}.", custom={"kind": "clarify"})
-        return []
+        # Offer the offices of the pages the search found first (an office the city does not have,
+        # such as 'Wertstoffhof Moosach', still finds waste pages), else the first ones listed.
+        pages = [build.documents.get(hit.doc_id) for hit in result.hits[:3]]
+        ids = [o for page in pages if page for o in page.meta.offices]
+        near = [build.offices[o] for o in dict.fromkeys(ids) if o in build.offices]
+        return ask_which_office(dispatcher, near or list(build.offices.values()))
+
+
+def ask_which_office(dispatcher: Dispatcher, offices: list[Office]) -> list[Event]:
+    """'Bürgerbüro' in a city with several: which one? One button per office."""
+    shown = offices[:MAX_OFFICE_BUTTONS]
+    buttons = [{"title": o.name, "payload": "/ask_office" + json.dumps({"office": o.id})} for o in shown]
+    dispatcher.utter("Welche Stelle meinen Sie?", buttons=buttons, custom={
+        "kind": "clarify", "options": [{"office_id": o.id, "title": o.name} for o in shown]})
+    return []
 
 
 def answer_with_office(dispatcher: Dispatcher, office: Office, calendar: OfficeCalendar,

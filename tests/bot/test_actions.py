@@ -11,12 +11,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.actions.handoff import normalise_contact
+from bot.actions.office_info import offices_named
 from bot.actions.protocol import Dispatcher, Tracker
 from bot.actions.webhook import build_actions
 from bot.knowledge import KnowledgeHolder
 from bot.main import create_app
 from retrieval.embedder import INTENT_PROMPT
+from retrieval.offices import load_offices
 from tests.bot.conftest import RecordingSink
+from tests.conftest import SAMPLE_KB
 
 pytestmark = pytest.mark.model
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)
@@ -268,6 +271,39 @@ def test_office_follow_up_stays_with_the_office_just_discussed(actions, at_time)
     assert slots["last_office"] is None and slots["last_service"] == "hundesteuer-anmelden"
 
 
+def test_an_office_name_that_fits_several_offices_asks_which_one(actions, at_time):
+    at_time(WEDNESDAY_10)
+    both = {"buergerbuero-mitte", "buergerbuero-nord"}
+    lookup_word = [{"entity": "office", "value": "Bürgerbüro"}]  # what Rasa's lookup table extracts
+    # Musterstadt has two Bürgerbüros; the city's own name does not make the Standesamt a candidate.
+    for text in ("Wann hat das Bürgerbüro offen?", "Wann hat das Bürgerbüro in Musterstadt offen?"):
+        messages, slots, _ = run(actions, "action_office_info",
+                                 tracker(text, intent="ask_office", entities=lookup_word))
+        assert messages[0]["custom"]["kind"] == "clarify" and slots == {}
+        assert {o["office_id"] for o in messages[0]["custom"]["options"]} == both
+    # A button names its office by id, as Rasa passes it on from the payload.
+    payload = messages[0]["buttons"][1]["payload"]
+    assert payload.startswith("/ask_office{")
+    assert json.loads(payload[len("/ask_office"):]) == {"office": "buergerbuero-nord"}
+    chosen, slots, _ = run(actions, "action_office_info", tracker(
+        payload, intent="ask_office", entities=[{"entity": "office", "value": "buergerbuero-nord"}]))
+    assert chosen[0]["custom"]["office_id"] == "buergerbuero-nord" and slots == {"last_office": "buergerbuero-nord"}
+    # The full name decides, though the entity is only the lookup word ("Bürgerbüro").
+    nord, _, _ = run(actions, "action_office_info", tracker(
+        "Wann hat das Bürgerbüro Nord offen?", intent="ask_office", entities=lookup_word))
+    assert nord[0]["custom"]["office_id"] == "buergerbuero-nord"
+    # The one just discussed decides too.
+    again, _, _ = run(actions, "action_office_info", tracker(
+        "Hat das Bürgerbüro am Samstag auf?", intent="ask_office", slots={"last_office": "buergerbuero-nord"}))
+    assert again[0]["custom"]["office_id"] == "buergerbuero-nord"
+
+
+def test_a_word_that_only_starts_like_an_office_name_names_no_office():
+    offices, _ = load_offices(SAMPLE_KB)
+    assert [o.id for o in offices_named(offices, "Öffnungszeiten des Standesamts?")] == ["standesamt"]
+    assert offices_named(offices, "Ich möchte Ihnen etwas mitteilen") == []
+
+
 def test_webhook_protocol(knowledge, bot_settings):
     app = create_app(bot_settings, knowledge=knowledge, sink=RecordingSink())
     with TestClient(app) as client:
@@ -328,3 +364,14 @@ def test_a_prepared_message_reaches_rasas_classifier_without_a_model_run(knowled
     assert np.array_equal(prepared, encode([(INTENT_PROMPT, text)])[0])
     knowledge.prepare_message("/request_human")  # a button payload: Rasa runs no NLU on it
     assert len(runs) == 1
+
+
+def test_an_office_the_city_does_not_have_offers_the_offices_the_search_finds(actions, knowledge, at_time):
+    at_time(WEDNESDAY_10)
+    text = "Wann hat die Stadtbibliothek offen?"
+    messages, slots, _ = run(actions, "action_office_info", tracker(text, intent="ask_office"))
+    hits = knowledge.search(text).hits[:3]
+    near = {o for hit in hits for o in knowledge.build.documents[hit.doc_id].meta.offices}
+    offered = [o["office_id"] for o in messages[0]["custom"]["options"]]
+    assert messages[0]["text"] == "Welche Stelle meinen Sie?" and slots == {}
+    assert offered and set(offered) <= near and len(offered) < len(knowledge.build.offices)

@@ -80,6 +80,18 @@ def test_clarification_then_button(stack):
     assert chat.custom(answer)["kind"] == "answer" and chat.custom(answer)["service_id"] == chosen
 
 
+def test_which_office_then_button(stack, clock):
+    clock(datetime(2026, 11, 25, 10, 0))
+    chat = Conversation(stack.client)
+    asked = chat.say("Wann hat das Bürgerbüro offen?")
+    assert {o["office_id"] for o in chat.custom(asked)["options"]} == {"buergerbuero-mitte", "buergerbuero-nord"}
+    button = next(b for m in asked for b in m.get("buttons") or [] if b["title"] == "Bürgerbüro Nord")
+    answer = chat.say(button["payload"])
+    assert chat.custom(answer)["office_id"] == "buergerbuero-nord" and "Bürgerbüro Nord" in chat.text(answer)
+    # "und am Samstag?" stays with the office just chosen.
+    assert chat.custom(chat.say("und am Samstag?"))["office_id"] == "buergerbuero-nord"
+
+
 def test_none_of_these_then_staff(stack, clock):
     clock(datetime(2026, 11, 25, 10, 0))
     chat = Conversation(stack.client)
