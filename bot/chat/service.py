@@ -110,8 +110,10 @@ class ChatService:
                 custom = reply.get("custom") or {}
                 meta = {}
                 if i == 0:  # the turn's metadata goes on its first bot message
+                    # Offered services count as retrieved; offered offices ("Welche Stelle?") do not.
                     retrieved = ([custom["service_id"]] if custom.get("service_id") else []) + \
-                        [o["service_id"] for o in custom.get("options") or []] + list(custom.get("services") or [])
+                        [o["service_id"] for o in custom.get("options") or [] if "service_id" in o] + \
+                        list(custom.get("services") or [])
                     meta = {"intent": intent.get("name"), "intent_confidence": intent.get("confidence"),
                             "confidence": custom.get("confidence"), "retrieved": retrieved or None,
                             "outcome": custom.get("kind"), "latency_ms": round(latency, 1)}

@@ -92,6 +92,18 @@ def test_answer_history_feedback_delete(api):
     assert gone.status_code == 404 and "gibt es nicht" in gone.json()["detail"]
 
 
+def test_which_office_buttons_and_the_clicked_label_in_the_history(api, clock):
+    clock(WEDNESDAY_10)
+    cid = start(api)
+    asked = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Wann hat das Bürgerbüro offen?"})
+    assert asked.status_code == 200
+    buttons = asked.json()["messages"][1]["buttons"]
+    assert [b["title"] for b in buttons] == ["Bürgerbüro Mitte", "Bürgerbüro Nord"]
+    chosen = api.post(f"/api/chat/conversations/{cid}/messages",
+                      json={"text": buttons[1]["payload"], "label": buttons[1]["title"]}).json()["messages"]
+    assert chosen[0]["text"] == "Bürgerbüro Nord" and chosen[1]["text"].startswith("**Bürgerbüro Nord**")
+
+
 def test_limits_and_bad_input_get_german_errors(api):
     cid = start(api)
     too_long = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "x" * 1001})
