@@ -46,12 +46,10 @@ class AnswerFromKb(Action):
         text = tracker.text
         facets = facets_of(text)
         last = tracker.slot("last_service")
-        offered = [build.documents[d] for d in tracker.slot("offered_services") or [] if d in build.documents]
         short = is_follow_up(text)
         without_topic = short and not topic_words(text)  # "und was kostet das?"
-        if offered and without_topic:  # right after "Meinten Sie …?": which of those?
-            options = [(d.id, d.meta.title, str(d.meta.url)) for d in offered]
-            return offer_services(dispatcher, WHICH_ONE, options, None)
+        if without_topic and (which := self.which_of_offered(dispatcher, tracker)) is not None:
+            return which
         follow_up = short and last in build.documents
         if follow_up and without_topic:
             return self.answer(dispatcher, last, facets, None, None)
@@ -86,6 +84,14 @@ class AnswerFromKb(Action):
         dispatcher.utter(reply.text, custom=reply.custom)
         return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now
                 slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]
+
+    def which_of_offered(self, dispatcher: Dispatcher, tracker: Tracker) -> list[Event] | None:
+        """Right after "Meinten Sie …?", a question without a subject: which of those services? None if none."""
+        build = self.knowledge.build
+        offered = [build.documents[d] for d in tracker.slot("offered_services") or [] if d in build.documents]
+        if not offered:
+            return None
+        return offer_services(dispatcher, WHICH_ONE, [(d.id, d.meta.title, str(d.meta.url)) for d in offered], None)
 
     def ask_back(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult) -> list[Event]:
         return clarify(dispatcher, tracker, self.settings, result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from typing import Any, Protocol
 
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
@@ -27,6 +28,8 @@ class ServiceAnswerer(Protocol):
                confidence: float | None) -> list[Event]: ...
 
     def ask_back(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult) -> list[Event]: ...
+
+    def which_of_offered(self, dispatcher: Dispatcher, tracker: Tracker) -> list[Event] | None: ...
 
 
 def offices_named(offices: dict[str, Office], text: str) -> list[Office]:
@@ -87,6 +90,9 @@ class OfficeInfo(Action):
             if level == "answer" and result.top.doc_id != tracker.slot("last_service"):
                 facets = facets_of(tracker.text) or ["where"]
                 return self.services.answer(dispatcher, result.top.doc_id, facets, None, result.confidence)
+            # Right after "Meinten Sie …?" ("wo muss ich da hin?"): the office of which of those services?
+            if (which := self.services.which_of_offered(dispatcher, tracker)) is not None:
+                return which
             office = office_in_context(build, tracker)
             if office is None:
                 return self.without_office(dispatcher, tracker, result, level)
@@ -113,12 +119,19 @@ class OfficeInfo(Action):
             return answer_with_office(dispatcher, general, self.knowledge.calendar, lead)
         if level == "clarify":  # no context, and the search hesitates between services: which one?
             return self.services.ask_back(dispatcher, tracker, result)
-        # Offer the offices of the pages the search found first (an office the city does not have,
-        # such as 'Wertstoffhof Moosach', still finds waste pages), else the first ones listed.
-        pages = [build.documents.get(hit.doc_id) for hit in result.hits[:3]]
-        ids = [o for page in pages if page for o in page.meta.offices]
-        near = [build.offices[o] for o in dict.fromkeys(ids) if o in build.offices]
-        return ask_which_office(dispatcher, near or list(build.offices.values()))
+        # The search found nothing to go by: offer the offices most pages name, one of each kind.
+        return ask_which_office(dispatcher, main_offices(build))
+
+
+def main_offices(build: IndexBuild) -> list[Office]:
+    """The offices most pages name, one per kind (first name word of 4+ letters: one 'Bürgerbüro')."""
+    uses = Counter(o for doc in build.documents.values() for o in doc.meta.offices if o in build.offices)
+    ranked = sorted(build.offices.values(), key=lambda o: -uses[o.id])  # stable: file order breaks ties
+    by_kind: dict[str, Office] = {}
+    for office in ranked:
+        words = [w for w in _WORD.findall(fold(office.name)) if len(w) > 3] or [office.id]
+        by_kind.setdefault(words[0], office)
+    return list(by_kind.values())
 
 
 def ask_which_office(dispatcher: Dispatcher, offices: list[Office]) -> list[Event]:
