@@ -115,7 +115,7 @@ def office_answer(office: Office, calendar: OfficeCalendar, now: datetime) -> st
     contact = " · ".join(x for x in (f"Tel. {office.phone}" if office.phone else "", office.email or "") if x)
     if contact:
         parts.append(contact)
-    if office.note:
+    if office.note and office.note.rstrip(".").casefold() != today.rstrip(".").casefold():  # not twice
         parts.append(office.note)
     if office.url:
         parts.append(f"Mehr: {office.url}")
