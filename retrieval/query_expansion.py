@@ -1,5 +1,9 @@
 """Add official terms to a colloquial question ("Perso" -> "Personalausweis").
 
+The municipality's own name is replaced by "der Stadt" first: every page is the city's, but the
+name pulls pages whose titles contain it ("Umschreibung Fahrzeug – von außerhalb nach München")
+above the service asked for ("Wohnung in München anmelden"); see docs/retrieval.md.
+
 The lexicon is ``retrieval/lexicon/alltagssprache.yaml``; a knowledge base may bring its own
 ``lexicon.yaml`` with local additions. Typos are corrected first (spelling.py), so that
 "Persso" expands like "Perso".
@@ -43,6 +47,19 @@ def load_lexicon(*paths: Path) -> Lexicon:
         if path.is_file():
             entries.update({str(k): str(v) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()})
     return Lexicon(entries, tuple((_pattern(k), v) for k, v in entries.items()))
+
+
+_UMLAUTS = {"ä": "(?:ä|ae|a)", "ö": "(?:ö|oe|o)", "ü": "(?:ü|ue|u)", "ß": "(?:ß|ss)"}
+
+
+def place_pattern(name: str) -> re.Pattern[str]:
+    """The town's name as typed ('München', 'Muenchen', 'Münchens', 'Stadt München'), any case."""
+    spelled = "".join(_UMLAUTS.get(c, re.escape(c)) for c in name.lower())
+    return re.compile(rf"(?<!\w)(?:(?:der\s+|die\s+)?(?:landeshaupt)?stadt\s+)?{spelled}s?(?!\w)", re.IGNORECASE)
+
+
+def without_place_name(query: str, place: re.Pattern[str] | None) -> str:
+    return place.sub("der Stadt", query) if place else query
 
 
 def expand_query(query: str, lexicon: Lexicon, corrector: SpellingCorrector | None = None) -> str:

@@ -11,6 +11,7 @@ colloquial words ("Perso"), see query_expansion.py.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from retrieval.confidence import Calibration, load_calibration, uncalibrated_pro
 from retrieval.embedder import Embedder
 from retrieval.index_store import IndexBuild
 from retrieval.lexical import document_text
-from retrieval.query_expansion import DEFAULT_LEXICON, expand_query, load_lexicon
+from retrieval.query_expansion import DEFAULT_LEXICON, expand_query, load_lexicon, place_pattern, without_place_name
 from retrieval.settings import RetrievalSettings
 from retrieval.spelling import SpellingCorrector
 
@@ -76,6 +77,8 @@ class Searcher:
         self.calibration: Calibration | None = load_calibration(build.model)
         kb_lexicon = Path(build.manifest.get("kb_dir", "")) / "lexicon.yaml"
         self.lexicon = load_lexicon(DEFAULT_LEXICON, kb_lexicon)
+        towns = Counter(o.address.city for o in build.offices.values() if o.address)
+        self.place = place_pattern(towns.most_common(1)[0][0]) if towns else None  # the city most offices are in
         self.corrector = SpellingCorrector(
             [document_text(doc) for doc in build.documents.values()] + [" ".join(self.lexicon.words)])
 
@@ -110,8 +113,9 @@ class Searcher:
         return "decline"
 
     def expand(self, query: str) -> str:
-        """The question as it is searched: typos corrected and colloquial words translated, in brackets."""
-        return expand_query(query, self.lexicon, self.corrector)
+        """The question as it is searched: the town's name neutral, typos corrected and colloquial words
+        translated, in brackets."""
+        return expand_query(without_place_name(query, self.place), self.lexicon, self.corrector)
 
     def embed_query(self, expanded: str) -> np.ndarray:
         return self.embedder.encode_prompted([("query", expanded)])[0]

@@ -6,6 +6,7 @@ import pytest
 
 from retrieval.evaluation import evaluate_questions, read_jsonl
 from retrieval.index_store import load_latest_good
+from retrieval.query_expansion import place_pattern, without_place_name
 from retrieval.searcher import Searcher
 from retrieval.settings import RetrievalSettings
 from tests.conftest import PROJECT_ROOT
@@ -73,3 +74,21 @@ def test_index_refuses_other_model(searcher, hashing_settings):
 
     with pytest.raises(ValueError, match="gebaut"):
         Searcher(searcher.build, HashingEmbedder(), hashing_settings)
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("Was brauch ich zum Auto abmelden hier in Musterstadt?", "fahrzeug-abmelden"),
+    ("Ich wohne in Musterstadt. Wir wollen nächstes Jahr heiraten, was müssen wir tun?", "eheschliessung-anmelden"),
+])
+def test_the_towns_own_name_does_not_pull_pages_that_mention_it(searcher, question, gold):
+    # Every page is Musterstadt's; the name would favour pages that repeat it (its offices, the AWM).
+    assert searcher.expand(question).count("Musterstadt") == 0
+    assert searcher.search(question).top.doc_id == gold
+
+
+def test_the_towns_name_is_found_as_typed():
+    place = place_pattern("München")
+    for typed in ("in München", "in Muenchen", "in munchen", "in der Landeshauptstadt München"):
+        assert without_place_name(typed, place) == "in der Stadt", typed
+    assert without_place_name("Münchens Bürgerbüro", place) == "der Stadt Bürgerbüro"
+    assert without_place_name("Münchner Freiheit", place) == "Münchner Freiheit"  # another word
