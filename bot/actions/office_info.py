@@ -37,8 +37,8 @@ def offices_named(offices: dict[str, Office], text: str) -> list[Office]:
 
     Several when the text fits them equally well ('Bürgerbüro' in a city with two). A name word
     counts fully as a word of the text, half as the start of a longer one ('Standesamts'; not
-    'mitte' in 'mitteilen'). The city's own
-    name says nothing ('Bürgerbüro in Musterstadt' must not tie with 'Standesamt Musterstadt').
+    'mitte' in 'mitteilen'). The city's own name says nothing ('Bürgerbüro in Musterstadt' must
+    not tie with 'Standesamt Musterstadt').
     """
     tokens = set(_WORD.findall(fold(text)))
     cities = {fold(o.address.city) for o in offices.values() if o.address}
