@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.actions.protocol import services_in
 from bot.rasa_client import RasaClient
 
 OUTCOME_OF_KIND = {"answer": "answer", "clarify": "clarify", "handoff": "handoff", "handoff_offer": "handoff",
@@ -35,9 +36,7 @@ def run_turn(client: RasaClient, text: str) -> dict[str, Any]:
     services: list[str] = []
     act = None
     for custom in customs:
-        if custom.get("service_id"):
-            services.append(custom["service_id"])
-        services += [o["service_id"] for o in custom.get("options") or []]
+        services += services_in(custom)
         act = act or custom.get("act")
     intent = (latest.get("intent") or {}).get("name")
     return {"outcome": OUTCOME_OF_KIND.get(kind or "", "decline"), "services": services, "intent": intent,

@@ -14,6 +14,13 @@ from typing import Any
 Event = dict[str, Any]
 
 
+def services_in(custom: dict[str, Any]) -> list[str]:
+    """The services a reply's ``custom`` payload names: the one answered and those offered as
+    buttons ("Welche Stelle meinen Sie?" offers offices, which are not services)."""
+    return ([custom["service_id"]] if custom.get("service_id") else []) + \
+        [o["service_id"] for o in custom.get("options") or [] if "service_id" in o]
+
+
 def slot_set(name: str, value: Any) -> Event:
     return {"event": "slot", "name": name, "value": value}
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.actions.handoff import CONTACT_MARKER, normalise_contact
+from bot.actions.protocol import services_in
 from bot.db import repository as repo
 from bot.db.models import Conversation, Message
 from bot.db.session import Database
@@ -110,10 +111,7 @@ class ChatService:
                 custom = reply.get("custom") or {}
                 meta = {}
                 if i == 0:  # the turn's metadata goes on its first bot message
-                    # Offered services count as retrieved; offered offices ("Welche Stelle?") do not.
-                    retrieved = ([custom["service_id"]] if custom.get("service_id") else []) + \
-                        [o["service_id"] for o in custom.get("options") or [] if "service_id" in o] + \
-                        list(custom.get("services") or [])
+                    retrieved = services_in(custom) + list(custom.get("services") or [])
                     meta = {"intent": intent.get("name"), "intent_confidence": intent.get("confidence"),
                             "confidence": custom.get("confidence"), "retrieved": retrieved or None,
                             "outcome": custom.get("kind"), "latency_ms": round(latency, 1)}

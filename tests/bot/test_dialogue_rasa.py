@@ -90,6 +90,11 @@ def test_which_office_then_button(stack, clock):
     assert chat.custom(answer)["office_id"] == "buergerbuero-nord" and "Bürgerbüro Nord" in chat.text(answer)
     # "und am Samstag?" stays with the office just chosen.
     assert chat.custom(chat.say("und am Samstag?"))["office_id"] == "buergerbuero-nord"
+    # `eval dialogue` reads the office question as a clarification that names no service.
+    from bot.dialogue_eval import run_turn
+
+    turn = run_turn(stack.client, "Wann hat das Bürgerbüro offen?")
+    assert turn["outcome"] == "clarify" and turn["services"] == []
 
 
 def test_none_of_these_then_staff(stack, clock):
