@@ -33,13 +33,20 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
                 break
             out.append(line.strip())
         return "\n".join(out) or lines[0][:limit]
-    text = plain_text(markdown).replace("\n", " ")
-    out = ""
-    for sentence in sentences(text):
-        if out and len(out) + len(sentence) + 1 > limit:
+    # Line by line, so that blocks such as an address or bank details keep their lines.
+    out: list[str] = []
+    used = 0
+    for line in plain_text(markdown).splitlines():
+        kept, rest = [], sentences(re.sub(r"\s+", " ", line).strip())
+        while rest and not (used and used + len(rest[0]) + 1 > limit):
+            kept.append(rest.pop(0))
+            used += len(kept[-1]) + 1
+        if kept:
+            out.append(" ".join(kept))
+        if rest:  # the limit is reached
             break
-        out = f"{out} {sentence}".strip()
-    return out if len(out) <= limit else out[: limit - 1].rsplit(" ", 1)[0] + " …"
+    text = "\n".join(out)
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
 
 
 def section_for(doc: Document, facets: list[str], fallback: tuple[str, str] | None) -> tuple[str, str]:

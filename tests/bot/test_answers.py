@@ -1,10 +1,10 @@
-"""The office reply: address, today's and the week's hours, contact, notes."""
+"""Chat replies built from pages and offices: the shortened section, the office reply."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.dialogue.answers import office_answer
+from bot.dialogue.answers import MAX_ANSWER_CHARS, office_answer, shorten
 from bot.dialogue.office_hours import OfficeCalendar
 from retrieval.offices import Office
 
@@ -26,3 +26,19 @@ def test_a_note_beside_opening_hours_is_shown():
     office = Office(id="bb", name="Bürgerbüro", opening_hours={"mi": "08:00-12:00"}, note="Vorsprache nur mit Termin")
     lines = office_answer(office, CALENDAR, WEDNESDAY_10).splitlines()
     assert lines[1] == "Heute 08:00–12:00 Uhr." and lines[-1] == "Vorsprache nur mit Termin"
+
+
+def test_a_shortened_section_keeps_its_lines():
+    # Munich's fees: an amount, a paragraph, then bank details one per line.
+    fees = ("13 Euro\nWenn Sie den Antrag postalisch stellen, überweisen Sie die Gebühr bitte vorab.\n"
+            "**Kontodaten**\n  Stadtsparkasse München\nIBAN: DE86 7015 0000 0000 2030 00")
+    assert shorten(fees).splitlines() == [
+        "13 Euro", "Wenn Sie den Antrag postalisch stellen, überweisen Sie die Gebühr bitte vorab.",
+        "Kontodaten", "Stadtsparkasse München", "IBAN: DE86 7015 0000 0000 2030 00"]
+
+
+def test_a_long_section_is_cut_after_a_whole_sentence():
+    text = "\n".join(f"Absatz {n}. Der zweite Satz von Absatz {n} ist etwas länger als der erste." for n in range(20))
+    short = shorten(text)
+    assert len(short) <= MAX_ANSWER_CHARS and short.endswith(".") and not short.endswith("…")
+    assert short.splitlines()[0] == "Absatz 0. Der zweite Satz von Absatz 0 ist etwas länger als der erste."
