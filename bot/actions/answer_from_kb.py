@@ -21,6 +21,9 @@ from bot.settings import Settings
 from retrieval.searcher import SearchResult
 
 MAX_OPTIONS = 3
+# "kann ich da einfach so vorbeikommen?" has two words of its own ("einfach", "vorbeikommen");
+# a question about something else usually has more.
+MAX_TOPIC_WORDS_OF_A_FOLLOW_UP = 2
 # Options scoring this far below the best are not worth offering.
 OPTION_SCORE_GAP = 0.08
 UNSURE = "Ich bin mir nicht ganz sicher. Meinten Sie eines davon?"
@@ -65,10 +68,13 @@ class AnswerFromKb(Action):
                                result.confidence)
         if level == "clarify":
             return clarify(dispatcher, tracker, self.settings, result)
-        if last in build.documents and facets:  # "brauch ich einen Termin?" after a service
+        # A facet question the search cannot place, about what was just discussed; not one with a
+        # subject of its own ("Ich hab einen Strafzettel bekommen, wo kann ich Einspruch einlegen?").
+        about_context = facets and len(topic_words(text)) <= MAX_TOPIC_WORDS_OF_A_FOLLOW_UP
+        if about_context and last in build.documents:  # "brauch ich einen Termin?" after a service
             return self.answer(dispatcher, last, facets, None, None)
         office = build.offices.get(tracker.slot("last_office") or "")
-        if office and facets:  # "kann ich da einfach so vorbeikommen?" after an office's hours
+        if about_context and office:  # "kann ich da einfach so vorbeikommen?" after an office's hours
             return answer_with_office(dispatcher, office, self.knowledge.calendar)
         if _probably_wants_staff(tracker):  # NLU was unsure, but a person is the likeliest wish: ask
             return offer_handoff(dispatcher, lead="")

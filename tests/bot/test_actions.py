@@ -254,6 +254,14 @@ def test_where_after_a_page_without_office_names_the_general_enquiries(actions, 
     assert messages[0]["custom"]["office_id"] == "servicecenter" and "Tel. 115" in messages[0]["text"]
 
 
+def test_a_question_with_its_own_subject_is_not_taken_for_a_follow_up(actions):
+    # The search cannot place it; it names "where" but is not about the dog tax just answered.
+    question = "Ich hab einen Strafzettel bekommen, wo kann ich Einspruch einlegen?"
+    messages, slots, _ = run(actions, "action_answer_from_kb",
+                             tracker(question, slots={"last_service": "hundesteuer-anmelden"}))
+    assert messages[0]["custom"]["kind"] == "decline" and "last_service" not in slots
+
+
 def test_office_follow_up_stays_with_the_office_just_discussed(actions, at_time):
     at_time(WEDNESDAY_10)
     _, slots, _ = run(actions, "action_office_info", tracker("Wann hat das Standesamt offen?", intent="ask_office"))
