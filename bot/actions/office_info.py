@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import date
 from typing import Any, Protocol
 
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import office_answer
 from bot.dialogue.facets import facets_of
-from bot.dialogue.office_hours import OfficeCalendar
+from bot.dialogue.office_hours import OfficeCalendar, day_asked
 from bot.knowledge import KnowledgeHolder
 from retrieval.german_text import fold
 from retrieval.index_store import IndexBuild
@@ -96,7 +97,8 @@ class OfficeInfo(Action):
             office = office_in_context(build, tracker)
             if office is None:
                 return self.without_office(dispatcher, tracker, result, level)
-        return answer_with_office(dispatcher, office, self.knowledge.calendar)
+        calendar = self.knowledge.calendar
+        return answer_with_office(dispatcher, office, calendar, day=day_asked(tracker.text, calendar.now()))
 
     @staticmethod
     def named_office(build: IndexBuild, tracker: Tracker) -> list[Office]:
@@ -144,9 +146,9 @@ def ask_which_office(dispatcher: Dispatcher, offices: list[Office]) -> list[Even
 
 
 def answer_with_office(dispatcher: Dispatcher, office: Office, calendar: OfficeCalendar,
-                       lead: str | None = None) -> list[Event]:
-    """Address, today's and the week's hours, contact and notes (such as "Vorsprache mit Termin")."""
-    text = office_answer(office, calendar, calendar.now())
+                       lead: str | None = None, day: date | None = None) -> list[Event]:
+    """Address, today's (or the asked day's) and the week's hours, contact and notes ("Vorsprache mit Termin")."""
+    text = office_answer(office, calendar, calendar.now(), day)
     dispatcher.utter(f"{lead}\n{text}" if lead else text,
                      custom={"kind": "answer", "office_id": office.id,
                              "sources": [{"title": office.name, "url": str(office.url)}] if office.url else []})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.dialogue.facets import FACETS, section_matches
@@ -109,11 +109,12 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
     return Answer("\n".join(lines), custom)
 
 
-def office_answer(office: Office, calendar: OfficeCalendar, now: datetime) -> str:
+def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, day: date | None = None) -> str:
+    """The office's address, its hours today (or on the ``day`` asked about) and in the week, contact, notes."""
     parts = [f"**{office.name}**"]
     if office.address:
         parts.append(office.address.one_line())
-    today = calendar.hours_today(office, now)
+    today = calendar.hours_on(office, day, now) if day and office.opening_hours else calendar.hours_today(office, now)
     parts.append(today[:1].upper() + today[1:] + ".")
     if office.opening_hours:
         week = ", ".join(f"{day.capitalize()} {office.opening_hours[day]}" for day in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,13 @@ class OfficeCalendar:
 
     def is_open(self, office: Office, moment: datetime) -> bool:
         return not self.holiday(moment.date()) and office.is_open(moment)
+
+    def hours_on(self, office: Office, day: date, now: datetime) -> str:
+        """'morgen 08:00–12:00 Uhr', 'am Samstag, 28.11., geschlossen', with public holidays."""
+        days = (day - now.date()).days
+        when = "heute" if days == 0 else "morgen" if days == 1 else f"am {WEEKDAY_NAMES[day.weekday()]}, {day:%d.%m.},"
+        name = self.holiday(day)
+        return f"{when} geschlossen ({name})" if name else f"{when} {office.hours_text(day)}"
 
     def hours_today(self, office: Office, moment: datetime) -> str:
         name = self.holiday(moment.date())
@@ -54,3 +62,18 @@ class OfficeCalendar:
         when = ("heute" if days == 0 else "morgen" if days == 1
                 else f"am {WEEKDAY_NAMES[moment.weekday()]}, {moment:%d.%m.},")
         return f"{when} ab {moment:%H:%M} Uhr"
+
+
+_DAYS = {name.lower(): n for n, name in enumerate(WEEKDAY_NAMES)} | {"sonnabend": 5}
+# "samstags" is a Saturday; "morgens" and "am Morgen" are not tomorrow.
+_DAY_WORD = re.compile(r"\b(?:(" + "|".join(_DAYS) + r")s?|(?<!am )(?<!jeden )(übermorgen|morgen))\b", re.IGNORECASE)
+
+
+def day_asked(text: str, now: datetime) -> date | None:
+    """The day a question asks about: 'und am Samstag?', 'samstags', 'morgen' (the next such day)."""
+    m = _DAY_WORD.search(text)
+    if not m:
+        return None
+    if m.group(2):
+        return now.date() + timedelta(days=1 if m.group(2).lower() == "morgen" else 2)
+    return now.date() + timedelta(days=(_DAYS[m.group(1).lower()] - now.weekday()) % 7)

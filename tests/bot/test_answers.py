@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.dialogue.answers import MAX_ANSWER_CHARS, office_answer, shorten
-from bot.dialogue.office_hours import OfficeCalendar
+from bot.dialogue.office_hours import OfficeCalendar, day_asked
 from retrieval.offices import Office
 
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)
@@ -42,3 +42,18 @@ def test_a_long_section_is_cut_after_a_whole_sentence():
     short = shorten(text)
     assert len(short) <= MAX_ANSWER_CHARS and short.endswith(".") and not short.endswith("…")
     assert short.splitlines()[0] == "Absatz 0. Der zweite Satz von Absatz 0 ist etwas länger als der erste."
+
+
+def test_the_day_asked_about_replaces_today():
+    office = Office(id="bb", name="Bürgerbüro", opening_hours={"mi": "08:00-12:00", "sa": "09:00-12:00"})
+    assert day_asked("und am Samstag?", WEDNESDAY_10).isoformat() == "2026-11-28"
+    assert day_asked("Hat das samstags offen?", WEDNESDAY_10).isoformat() == "2026-11-28"
+    assert day_asked("Hat das morgens offen?", WEDNESDAY_10) is None  # in the morning, not tomorrow
+    saturday = office_answer(office, CALENDAR, WEDNESDAY_10, day_asked("und am Samstag?", WEDNESDAY_10))
+    assert saturday.splitlines()[1] == "Am Samstag, 28.11., 09:00–12:00 Uhr."
+    tomorrow = office_answer(office, CALENDAR, WEDNESDAY_10, day_asked("und morgen?", WEDNESDAY_10))
+    assert tomorrow.splitlines()[1] == "Morgen geschlossen."
+    # A public holiday on the day asked about (Christmas Day 2026 is a Friday).
+    monday = datetime(2026, 12, 21, 10)
+    christmas = office_answer(office, CALENDAR, monday, day_asked("am Freitag?", monday))
+    assert christmas.splitlines()[1] == "Am Freitag, 25.12., geschlossen (Erster Weihnachtstag)."
