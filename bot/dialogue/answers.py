@@ -109,12 +109,15 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
     return Answer("\n".join(lines), custom)
 
 
-def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, day: date | None = None) -> str:
-    """The office's address, its hours today (or on the ``day`` asked about) and in the week, contact, notes."""
+def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, asked_day: date | None = None) -> str:
+    """The office's address, its hours today (or on the day asked about) and in the week, contact, notes."""
     parts = [f"**{office.name}**"]
     if office.address:
         parts.append(office.address.one_line())
-    today = calendar.hours_on(office, day, now) if day and office.opening_hours else calendar.hours_today(office, now)
+    if asked_day and office.opening_hours:
+        today = calendar.hours_on(office, asked_day, now)
+    else:
+        today = calendar.hours_today(office, now)
     parts.append(today[:1].upper() + today[1:] + ".")
     if office.opening_hours:
         week = ", ".join(f"{day.capitalize()} {office.opening_hours[day]}" for day in

@@ -29,8 +29,7 @@ class OfficeCalendar:
 
     def hours_on(self, office: Office, day: date, now: datetime) -> str:
         """'morgen 08:00–12:00 Uhr', 'am Samstag, 28.11., geschlossen', with public holidays."""
-        days = (day - now.date()).days
-        when = "heute" if days == 0 else "morgen" if days == 1 else f"am {WEEKDAY_NAMES[day.weekday()]}, {day:%d.%m.},"
+        when = self.day_name(day, now.date())
         name = self.holiday(day)
         return f"{when} geschlossen ({name})" if name else f"{when} {office.hours_text(day)}"
 
@@ -58,10 +57,13 @@ class OfficeCalendar:
     @staticmethod
     def describe(moment: datetime, now: datetime) -> str:
         """'heute ab 14:00 Uhr', 'morgen ab 08:00 Uhr', 'am Montag, 28.12., ab 08:00 Uhr'."""
-        days = (moment.date() - now.date()).days
-        when = ("heute" if days == 0 else "morgen" if days == 1
-                else f"am {WEEKDAY_NAMES[moment.weekday()]}, {moment:%d.%m.},")
-        return f"{when} ab {moment:%H:%M} Uhr"
+        return f"{OfficeCalendar.day_name(moment.date(), now.date())} ab {moment:%H:%M} Uhr"
+
+    @staticmethod
+    def day_name(day: date, today: date) -> str:
+        """'heute', 'morgen', 'am Montag, 28.12.,'."""
+        days = (day - today).days
+        return "heute" if days == 0 else "morgen" if days == 1 else f"am {WEEKDAY_NAMES[day.weekday()]}, {day:%d.%m.},"
 
 
 _DAYS = {name.lower(): n for n, name in enumerate(WEEKDAY_NAMES)} | {"sonnabend": 5}
