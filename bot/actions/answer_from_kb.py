@@ -16,6 +16,7 @@ from bot.actions.office_info import answer_with_office
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import answer_from_document
 from bot.dialogue.facets import facets_of, is_follow_up, topic_words
+from bot.dialogue.office_hours import day_asked
 from bot.knowledge import KnowledgeHolder
 from bot.settings import Settings
 from retrieval.searcher import SearchResult
@@ -70,12 +71,15 @@ class AnswerFromKb(Action):
             return clarify(dispatcher, tracker, self.settings, result)
         # A facet question the search cannot place, about what was just discussed; not one with a
         # subject of its own ("Ich hab einen Strafzettel bekommen, wo kann ich Einspruch einlegen?").
-        about_context = facets and len(topic_words(text)) <= MAX_TOPIC_WORDS_OF_A_FOLLOW_UP
-        if about_context and last in build.documents:  # "brauch ich einen Termin?" after a service
+        own_words_only_few = len(topic_words(text)) <= MAX_TOPIC_WORDS_OF_A_FOLLOW_UP
+        if facets and own_words_only_few and last in build.documents:  # "brauch ich einen Termin?"
             return self.answer(dispatcher, last, facets, None, None)
         office = build.offices.get(tracker.slot("last_office") or "")
-        if about_context and office:  # "kann ich da einfach so vorbeikommen?" after an office's hours
-            return answer_with_office(dispatcher, office, self.knowledge.calendar)
+        calendar = self.knowledge.calendar
+        day = day_asked(text, calendar.now())
+        # "kann ich da einfach so vorbeikommen?" or "und am Montag?" after an office's hours
+        if office and (facets or day) and own_words_only_few:
+            return answer_with_office(dispatcher, office, calendar, day=day)
         if _probably_wants_staff(tracker):  # NLU was unsure, but a person is the likeliest wish: ask
             return offer_handoff(dispatcher, lead="")
         return failed(dispatcher, tracker, self.settings, result)

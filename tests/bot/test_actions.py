@@ -271,6 +271,10 @@ def test_office_follow_up_stays_with_the_office_just_discussed(actions, at_time)
         "und am Samstag?", intent="ask_office", slots={"last_office": "standesamt", "last_service": "fahrzeug-zulassen"}))
     assert again[0]["custom"]["office_id"] == "standesamt"
     assert again[0]["text"].splitlines()[2] == "Am Samstag, 28.11., geschlossen."  # the day asked, not today
+    # The same when the NLU takes it for a service question: the search cannot place it.
+    monday, _, _ = run(actions, "action_answer_from_kb", tracker("und am Montag?", slots={"last_office": "standesamt"}))
+    assert monday[0]["custom"]["office_id"] == "standesamt"
+    assert monday[0]["text"].splitlines()[2] == "Am Montag, 30.11., 08:30–12:00 Uhr."
     # A facet question the search cannot place is answered with that office (its notes say "mit Termin").
     walk_in, _, _ = run(actions, "action_answer_from_kb", tracker(
         "kann ich da einfach so vorbeikommen?", slots={"last_office": "buergerbuero-mitte"}))
