@@ -33,6 +33,11 @@ class ServiceAnswerer(Protocol):
     def which_of_offered(self, dispatcher: Dispatcher, tracker: Tracker) -> list[Event] | None: ...
 
 
+def name_words(office: Office) -> list[str]:
+    """The words of an office's name that can tell it apart: folded, 4+ letters ('Amt für' says nothing)."""
+    return [w for w in _WORD.findall(fold(office.name)) if len(w) > 3]
+
+
 def offices_named(offices: dict[str, Office], text: str) -> list[Office]:
     """The offices whose names fit the text best ('Standesamt', 'Bürgerbüro Nord'), one per name.
 
@@ -45,7 +50,7 @@ def offices_named(offices: dict[str, Office], text: str) -> list[Office]:
     cities = {fold(o.address.city) for o in offices.values() if o.address}
 
     def fit(office: Office) -> float:
-        words = {w for w in _WORD.findall(fold(office.name)) if len(w) > 3 and w not in cities}
+        words = {w for w in name_words(office) if w not in cities}
         return sum(1.0 if w in tokens else 0.5 if len(w) >= 6 and any(t.startswith(w) for t in tokens) else 0.0
                    for w in words)
 
@@ -131,8 +136,7 @@ def main_offices(build: IndexBuild) -> list[Office]:
     ranked = sorted(build.offices.values(), key=lambda o: -uses[o.id])  # stable: file order breaks ties
     by_kind: dict[str, Office] = {}
     for office in ranked:
-        words = [w for w in _WORD.findall(fold(office.name)) if len(w) > 3] or [office.id]
-        by_kind.setdefault(words[0], office)
+        by_kind.setdefault((name_words(office) or [office.id])[0], office)
     return list(by_kind.values())
 
 
