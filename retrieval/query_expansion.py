@@ -6,7 +6,9 @@ above the service asked for ("Wohnung in München anmelden"); see docs/retrieval
 
 The lexicon is ``retrieval/lexicon/alltagssprache.yaml``; a knowledge base may bring its own
 ``lexicon.yaml`` with local additions. Typos are corrected first (spelling.py), so that
-"Persso" expands like "Perso".
+"Persso" expands like "Perso". Words are compared by their Snowball stem, so an entry matches
+its inflected forms too: "grauer Lappen" also finds "den alten grauen Lappen", "gelber Sack"
+finds "gelbe Säcke".
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import Stemmer
 import yaml
 
 from retrieval.german_text import fold
@@ -24,15 +27,57 @@ from retrieval.spelling import SpellingCorrector
 DEFAULT_LEXICON = Path(__file__).parent / "lexicon" / "alltagssprache.yaml"
 
 
-def _pattern(key: str) -> re.Pattern[str]:
-    words = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in fold(key).split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
+_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("german")
+
+
+def _stem(word: str) -> str:
+    return fold(_stemmer().stemWord(word.lower()))
+
+
+# German inflection endings are at most two letters (-en, -er, -es, -em, -e, -n, -s). Snowball
+# also strips derivations (-ung, -lich): "Ausweisung" has the stem of "Ausweis" but is no ID card.
+MAX_INFLECTION = 2
+
+
+@dataclass(frozen=True)
+class KeyWord:
+    """One word of a lexicon key ("grauer"), or a prefix ("umzieh*")."""
+
+    word: str  # folded
+    stem: str
+    prefix: bool
+
+    def matches(self, folded: str, stem: str) -> bool:
+        if self.prefix:
+            return folded.startswith(self.word)
+        return folded == self.word or stem == self.stem and abs(len(folded) - len(self.word)) <= MAX_INFLECTION
+
+
+def _key_words(key: str) -> tuple[KeyWord, ...]:
+    words: list[KeyWord] = []
+    for part in key.split():
+        tokens = _WORD.findall(part)  # "id-karte" is two words, as in the question
+        for n, token in enumerate(tokens):
+            words.append(KeyWord(fold(token), _stem(token), part.endswith("*") and n == len(tokens) - 1))
+    return tuple(words)
+
+
+def _occurs(key: tuple[KeyWord, ...], folded: list[str], stems: list[str]) -> bool:
+    """The key's words appear one after another in the question."""
+    n = len(key)
+    return n > 0 and any(all(k.matches(folded[i + j], stems[i + j]) for j, k in enumerate(key))
+                         for i in range(len(folded) - n + 1))
 
 
 @dataclass(frozen=True)
 class Lexicon:
     entries: dict[str, str]  # colloquial expression -> official terms
-    patterns: tuple[tuple[re.Pattern[str], str], ...]
+    keys: tuple[tuple[tuple[KeyWord, ...], str], ...]
 
     @property
     def words(self) -> list[str]:
@@ -46,7 +91,7 @@ def load_lexicon(*paths: Path) -> Lexicon:
     for path in paths:
         if path.is_file():
             entries.update({str(k): str(v) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()})
-    return Lexicon(entries, tuple((_pattern(k), v) for k, v in entries.items()))
+    return Lexicon(entries, tuple((_key_words(k), v) for k, v in entries.items()))
 
 
 _UMLAUTS = {"ä": "(?:ä|ae|a)", "ö": "(?:ö|oe|o)", "ü": "(?:ü|ue|u)", "ß": "(?:ß|ss)"}
@@ -66,8 +111,10 @@ def expand_query(query: str, lexicon: Lexicon, corrector: SpellingCorrector | No
     """The query plus, in brackets, corrected spellings and the official terms for colloquial words."""
     additions: list[str] = corrector.corrections(query) if corrector else []
     folded = fold(" ".join([query, *additions]))
-    for pattern, terms in lexicon.patterns:
-        if pattern.search(folded):
+    words = _WORD.findall(" ".join([query, *additions]))
+    folded_words, stems = [fold(w) for w in words], [_stem(w) for w in words]
+    for key, terms in lexicon.keys:
+        if _occurs(key, folded_words, stems):
             for term in terms.split():
                 if term not in additions and fold(term) not in folded:
                     additions.append(term)

@@ -62,9 +62,27 @@ def test_lemmas_handle_inflection_and_umlauts():
     ("wir ziehen um", "Ummeldung"),
     ("Knöllchen bekommen", "Bußgeld"),
     ("i mog mi ummeldn", "Wohnsitz"),  # "sich ummelden", in Bavarian
+    # inflected forms of the lexicon's entries (compared by stem)
+    ("Wo bekomme ich gelbe Säcke?", "Verpackungsabfall"),  # entry "gelber sack"
+    ("wohin mit den alten Möbeln", "Sperrmüll"),  # entry "alte möbel"
+    ("Unsere lauten Nachbarn feiern jede Nacht", "Ruhestörung"),  # entry "laute nachbarn"
+    ("Meine Ausweise sind abgelaufen", "Personalausweis"),  # entry "ausweis"
+    ("zwei Knollen in einer Woche", "Verwarnungsgeld"),  # entry "knolle"
+    ("Meine ID-Karte ist weg", "Personalausweis"),  # hyphenated entry "id-karte"
+    ("Ich ziehe nach Ulm, muss ich mich anmelden?", "Wohnsitz"),  # "sich anmelden"
+    ("Ich habe meinen Fahrzeugschein verloren", "Zulassungsbescheinigung"),
 ])
 def test_colloquial_terms_are_expanded(question, term):
     assert term in expand_query(question, load_lexicon(DEFAULT_LEXICON))
+
+
+@pytest.mark.parametrize(("question", "term"), [
+    ("Mir droht die Ausweisung", "Personalausweis"),  # a derivation of "Ausweis", not an inflection
+    ("Was kostet die Hundesteuer?", "Hundehaltung"),  # "hund" is a whole word, not a part of one
+    ("Gehört Laub in die Biotonne?", "Sperrmüll"),
+])
+def test_expansion_needs_the_entry_itself_or_an_inflection(question, term):
+    assert term not in expand_query(question, load_lexicon(DEFAULT_LEXICON))
 
 
 def test_expansion_leaves_plain_questions_alone():
