@@ -14,6 +14,8 @@ finds "gelbe Säcke".
 from __future__ import annotations
 
 import re
+import threading
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,13 +32,13 @@ DEFAULT_LEXICON = Path(__file__).parent / "lexicon" / "alltagssprache.yaml"
 _WORD = re.compile(r"\w+")
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("german")
+_local = threading.local()  # a PyStemmer object must not be shared between threads
 
 
 def _stem(word: str) -> str:
-    return fold(_stemmer().stemWord(word.lower()))
+    if not hasattr(_local, "stemmer"):
+        _local.stemmer = Stemmer.Stemmer("german")
+    return fold(_local.stemmer.stemWord(unicodedata.normalize("NFC", word).lower()))  # Snowball wants NFC
 
 
 # German inflection endings are at most two letters (-en, -er, -es, -em, -e, -n, -s). Snowball
@@ -55,7 +57,7 @@ class KeyWord:
     def matches(self, folded: str, stem: str) -> bool:
         if self.prefix:
             return folded.startswith(self.word)
-        return folded == self.word or stem == self.stem and abs(len(folded) - len(self.word)) <= MAX_INFLECTION
+        return folded == self.word or (stem == self.stem and abs(len(folded) - len(self.word)) <= MAX_INFLECTION)
 
 
 def _key_words(key: str) -> tuple[KeyWord, ...]:
@@ -110,8 +112,8 @@ def without_place_name(query: str, place: re.Pattern[str] | None) -> str:
 def expand_query(query: str, lexicon: Lexicon, corrector: SpellingCorrector | None = None) -> str:
     """The query plus, in brackets, corrected spellings and the official terms for colloquial words."""
     additions: list[str] = corrector.corrections(query) if corrector else []
-    folded = fold(" ".join([query, *additions]))
-    words = _WORD.findall(" ".join([query, *additions]))
+    text = " ".join([query, *additions])
+    folded, words = fold(text), _WORD.findall(text)
     folded_words, stems = [fold(w) for w in words], [_stem(w) for w in words]
     for key, terms in lexicon.keys:
         if _occurs(key, folded_words, stems):
