@@ -29,9 +29,7 @@ from retrieval.spelling import SpellingCorrector
 DEFAULT_LEXICON = Path(__file__).parent / "lexicon" / "alltagssprache.yaml"
 
 
-_WORD = re.compile(r"\w+")
-
-
+_WORD = re.compile(r"\w+")  # words of a question; "ID-Karte" is two, as in the entry "id-karte"
 _local = threading.local()  # a PyStemmer object must not be shared between threads
 
 
