@@ -146,7 +146,9 @@ def eval_dialogue(
     try:
         with retrieval_cli._progress() as bar:
             task = bar.add_task("Gespräche", total=len(rows))
-            report = evaluate_dialogue(stack.client, rows, lambda: bar.advance(task))
+            knowledge = stack.app_server.app.state.knowledge
+            report = evaluate_dialogue(stack.client, rows, lambda: bar.advance(task),
+                                       lambda text: [h.doc_id for h in knowledge.search(text).hits])
     finally:
         stack.stop()
     s = report.summary
@@ -160,6 +162,8 @@ def eval_dialogue(
         console.print(f"Übergabe (n={s['handoff']['n']}): Recall {s['handoff']['ok_share']:.1%}")
     if s.get("smalltalk", {}).get("n"):
         console.print(f"Smalltalk (n={s['smalltalk']['n']}): richtige Reaktion {s['smalltalk']['ok_share']:.1%}")
+    console.print("Was Bürgerinnen und Bürger erleben:")
+    retrieval_cli.print_citizen_metrics(s["citizen"])
     console.print(f"Antwortzeit je Zug: p50 {s['latency_ms']['p50']:.0f} ms, p95 {s['latency_ms']['p95']:.0f} ms")
     if json_out:
         json_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in report.records), encoding="utf-8")

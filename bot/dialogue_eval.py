@@ -16,6 +16,7 @@ import numpy as np
 
 from bot.actions.protocol import services_in
 from bot.rasa_client import RasaClient
+from retrieval.citizen_metrics import citizen_metrics, rank_of_gold
 
 OUTCOME_OF_KIND = {"answer": "answer", "clarify": "clarify", "handoff": "handoff", "handoff_offer": "handoff",
                    "decline": "decline", "smalltalk": "smalltalk"}
@@ -51,12 +52,18 @@ class DialogueReport:
 
 
 def evaluate_dialogue(client: RasaClient, questions: list[dict[str, Any]],
-                      on_progress: Callable[[], None] | None = None) -> DialogueReport:
+                      on_progress: Callable[[], None] | None = None,
+                      ranking: Callable[[str], list[str]] | None = None) -> DialogueReport:
+    """``ranking``: the retrieval's document ids for a text, to tell declines with the gold page
+    first (top1_rank_of_gold) from the others."""
     report = DialogueReport()
     counts: dict[str, dict[str, int]] = {k: {"n": 0, "ok": 0, "bad": 0} for k in ("service", "out_of_scope", "handoff", "smalltalk")}
     for q in questions:
         turn = run_turn(client, q["text"])
-        report.records.append({"id": q["id"], **{k: turn[k] for k in ("outcome", "services", "intent", "act", "latency_ms")}})
+        record = {"id": q["id"], **{k: turn[k] for k in ("outcome", "services", "intent", "act", "latency_ms")}}
+        if q.get("gold") and ranking is not None:
+            record["top1_rank_of_gold"] = rank_of_gold(ranking(q["text"]), set(q["gold"]))
+        report.records.append(record)
         c = counts.setdefault(q["kind"], {"n": 0, "ok": 0, "bad": 0})
         c["n"] += 1
         gold = set(q.get("gold") or [])
@@ -77,4 +84,5 @@ def evaluate_dialogue(client: RasaClient, questions: list[dict[str, Any]],
                              "bad_share": c["bad"] / c["n"] if c["n"] else None} for kind, c in counts.items()}
     report.summary["latency_ms"] = {"p50": float(np.percentile(latencies, 50)) if latencies else None,
                                     "p95": float(np.percentile(latencies, 95)) if latencies else None}
+    report.summary["citizen"] = citizen_metrics([{**q, **r} for q, r in zip(questions, report.records)])
     return report

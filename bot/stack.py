@@ -22,6 +22,7 @@ class AppServer:
     """uvicorn in a background thread."""
 
     def __init__(self, app, host: str, port: int):
+        self.app = app
         self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                                     timeout_graceful_shutdown=10))
         self.thread = threading.Thread(target=self.server.run, name="uvicorn", daemon=True)

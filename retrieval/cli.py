@@ -269,9 +269,18 @@ def eval_retrieval(
     console.print(f"  richtige Top-1-Antworten, die sicher bleiben: {report.service_confident_when_correct:.1%}; "
                   f"falsche Top-1, die sicher wären: {report.service_confident_when_wrong:.1%}")
     console.print(f"Fachfremde Fragen (n={report.out_of_scope_n}): als unsicher erkannt {report.out_of_scope_not_confident:.1%}")
+    console.print("Was Bürgerinnen und Bürger erleben (Stufen der Konfidenz, ohne Rasa):")
+    print_citizen_metrics(report.citizen)
     if json_out:
         json_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in report.records), encoding="utf-8")
         console.print(f"Ergebnisse je Frage: {json_out}")
+
+
+def print_citizen_metrics(metrics: dict) -> None:
+    from retrieval.citizen_metrics import format_table
+
+    for line in format_table(metrics):
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 @eval_app.command("xquad")

@@ -1,7 +1,8 @@
 """Calibrated confidence: the probability that the top-ranked document answers the question.
 
-A logistic model over three features of a ranking (best dense similarity, the fused score's
-margin to the runner-up, and the lexical match of the best document). It is fitted by
+A logistic model over standardised features of a ranking (searcher.ranking_features: best dense
+similarity, the lead over the runner-up, raw and in standard deviations of the question's own
+scores, the lexical match, and how many signals agree on the first page). It is fitted by
 ``benchmarks/calibrate.py`` on questions written for the sample municipality, including
 "leave-the-answer-out" questions whose gold page is removed from the index, so the model
 learns what a near miss looks like. The dev set is never used for fitting.
@@ -21,30 +22,37 @@ from slugify import slugify
 log = logging.getLogger(__name__)
 
 CALIBRATION_DIR = Path(__file__).parent / "calibration"
-FEATURES = ("dense_top", "margin", "lexical_top")
+# Every feature the searcher computes (searcher.ranking_features); a calibration uses a subset,
+# chosen by benchmarks/calibrate.py on cross-validation.
+ALL_FEATURES = ("dense_top", "margin", "lexical_top", "margin_z", "top_z", "agreement", "crowd", "words", "sibling_sim", "lexical_margin", "title_cover")
 
 
 @dataclass(frozen=True)
 class Calibration:
     model: str
+    features: tuple[str, ...]
     coef: tuple[float, ...]
     intercept: float
-    # Chosen by benchmarks/calibrate.py: answer keeps >= 90 % of correct answers confident,
-    # clarify keeps >= 98 % of them at least offered as a choice.
+    # Features are standardised before the logistic model (mean 0, scale 1 on the fitting data),
+    # so the L2 penalty treats a feature in 0-0.3 (margin) like one in 0-2 (lexical).
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    # Chosen by benchmarks/calibrate.py by the rule in docs/retrieval.md: answer from the lowest
+    # probability whose confidently-wrong rate stays <= 2 % in cross-validation; ask back from the
+    # lowest whose asked-back questions have the right service among the buttons >= 85 %.
     answer_threshold: float = 0.5
     clarify_threshold: float = 0.2
-    # Two services nearly tied (fused-score margin below this): ask back even when confident.
-    ambiguity_margin: float = 0.0
 
     def probability(self, features: dict[str, float]) -> float:
-        z = self.intercept + sum(c * features[name] for c, name in zip(self.coef, FEATURES))
-        return 1.0 / (1.0 + math.exp(-z))
+        z = self.intercept + sum(c * (features[name] - m) / sc for c, name, m, sc
+                                 in zip(self.coef, self.features, self.mean, self.scale))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
     def to_json(self, **extra: object) -> str:
-        return json.dumps({"model": self.model, "features": FEATURES, "coef": self.coef,
-                           "intercept": self.intercept, "answer_threshold": self.answer_threshold,
-                           "clarify_threshold": self.clarify_threshold, "ambiguity_margin": self.ambiguity_margin,
-                           **extra}, indent=1, ensure_ascii=False)
+        return json.dumps({"model": self.model, "features": self.features, "coef": self.coef,
+                           "intercept": self.intercept, "mean": self.mean, "scale": self.scale,
+                           "answer_threshold": self.answer_threshold,
+                           "clarify_threshold": self.clarify_threshold, **extra}, indent=1, ensure_ascii=False)
 
 
 def calibration_path(model: str) -> Path:
@@ -57,10 +65,13 @@ def load_calibration(model: str) -> Calibration | None:
         log.warning("Keine Kalibrierung für Modell %s (%s): Konfidenz ist unkalibriert.", model, path)
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
-    if tuple(data["features"]) != FEATURES:
-        raise ValueError(f"{path}: Merkmale {data['features']} passen nicht zu {FEATURES}")
-    return Calibration(data["model"], tuple(data["coef"]), data["intercept"], data["answer_threshold"],
-                       data["clarify_threshold"], data.get("ambiguity_margin", 0.0))
+    unknown = set(data["features"]) - set(ALL_FEATURES)
+    if unknown:
+        raise ValueError(f"{path}: unbekannte Merkmale {sorted(unknown)}; bekannt sind {ALL_FEATURES}. "
+                         "Bitte `python benchmarks/calibrate.py` neu ausführen.")
+    return Calibration(data["model"], tuple(data["features"]), tuple(data["coef"]), data["intercept"],
+                       tuple(data["mean"]), tuple(data["scale"]), data["answer_threshold"],
+                       data["clarify_threshold"])
 
 
 def uncalibrated_probability(features: dict[str, float]) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,8 @@ from retrieval.embedder import Embedder
 from retrieval.german_text import STOP
 from retrieval.index_build import build_from_documents
 from retrieval.index_store import load_latest_good
-from retrieval.searcher import Searcher
+from retrieval.citizen_metrics import citizen_metrics, rank_of_gold
+from retrieval.searcher import Searcher, ask_back_options
 from retrieval.settings import RetrievalSettings
 
 
@@ -62,6 +63,7 @@ class QuestionSetReport:
     out_of_scope_n: int
     out_of_scope_not_confident: float
     records: list[dict[str, Any]]
+    citizen: dict[str, Any] = field(default_factory=dict)  # citizen_metrics of the ladder's outcomes
 
 
 def evaluate_questions(searcher: Searcher, questions: list[dict[str, Any]],
@@ -73,9 +75,14 @@ def evaluate_questions(searcher: Searcher, questions: list[dict[str, Any]],
         result = searcher.search(q["text"], k=10)
         ranked = [h.doc_id for h in result.hits]
         confident = searcher.confident(result)
-        records.append({"id": q["id"], "ranked": ranked, "scores": [round(h.score, 4) for h in result.hits],
-                        "confident": confident, "confidence": round(result.confidence, 4),
-                        "level": searcher.level(result)})
+        level = searcher.level(result)
+        offered = {"answer": ranked[:1], "clarify": [h.doc_id for h in ask_back_options(result)]}.get(level, [])
+        record = {"id": q["id"], "ranked": ranked, "scores": [round(h.score, 4) for h in result.hits],
+                  "confident": confident, "confidence": round(result.confidence, 4), "level": level,
+                  "outcome": level, "services": offered}
+        if q.get("gold"):
+            record["top1_rank_of_gold"] = rank_of_gold(ranked, set(q["gold"]))
+        records.append(record)
         if q["kind"] == "service":
             gold = set(q.get("gold") or [])
             rankings.append((ranked, gold))
@@ -94,6 +101,7 @@ def evaluate_questions(searcher: Searcher, questions: list[dict[str, Any]],
         ranking_metrics(rankings), correct_conf / correct_total if correct_total else 0.0,
         wrong_conf / wrong_total if wrong_total else 0.0, oos_total,
         oos_unsure / oos_total if oos_total else 0.0, records,
+        citizen_metrics([{**q, **r} for q, r in zip(questions, records)]),
     )
 
 

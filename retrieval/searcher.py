@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import numpy as np
 from retrieval.confidence import Calibration, load_calibration, uncalibrated_probability
 from retrieval.embedder import Embedder
 from retrieval.index_store import IndexBuild
+from retrieval.german_text import lemmas
 from retrieval.lexical import document_text
 from retrieval.query_expansion import DEFAULT_LEXICON, expand_query, load_lexicon, place_pattern, without_place_name
 from retrieval.settings import RetrievalSettings
@@ -29,6 +31,13 @@ from retrieval.spelling import SpellingCorrector
 CHUNK_CANDIDATES = 200
 DOC_CANDIDATES = 50
 MAX_QUERY_CHARS = 1000
+# Asking back offers at most this many services, and none scoring this far below the best.
+MAX_OPTIONS = 3
+OPTION_SCORE_GAP = 0.08
+# Pages scoring within this of the first count as its crowd of near siblings.
+CROWD_GAP = 0.05
+# Scores of this many best documents describe the question's score distribution (for margin_z).
+SPREAD_DOCS = 20
 
 
 @dataclass(frozen=True)
@@ -67,14 +76,15 @@ class SearchResult:
 class Searcher:
     """Searches one loaded index build. Thread-safe; the embedder is shared (and thread-safe)."""
 
-    def __init__(self, build: IndexBuild, embedder: Embedder, settings: RetrievalSettings):
+    def __init__(self, build: IndexBuild, embedder: Embedder, settings: RetrievalSettings, calibrated: bool = True):
+        """``calibrated=False``: features only, no calibration file read (benchmarks/calibrate.py)."""
         if build.model != embedder.name or build.manifest["dim"] != embedder.dim:
             raise ValueError(
                 f"Index {build.path} wurde mit {build.model} ({build.manifest['dim']} Dim.) gebaut, "
                 f"geladen ist {embedder.name} ({embedder.dim} Dim.). Bitte `kommunalbot kb build` ausführen."
             )
         self.build, self.embedder, self.settings = build, embedder, settings
-        self.calibration: Calibration | None = load_calibration(build.model)
+        self.calibration: Calibration | None = load_calibration(build.model) if calibrated else None
         kb_lexicon = Path(build.manifest.get("kb_dir", "")) / "lexicon.yaml"
         self.lexicon = load_lexicon(DEFAULT_LEXICON, kb_lexicon)
         towns = Counter(o.address.city for o in build.offices.values() if o.address)
@@ -94,19 +104,14 @@ class Searcher:
             return self.settings.clarify_threshold
         return self.calibration.clarify_threshold if self.calibration else 0.3
 
-    @property
-    def ambiguity_margin(self) -> float:
-        if self.settings.ambiguity_margin is not None:
-            return self.settings.ambiguity_margin
-        return self.calibration.ambiguity_margin if self.calibration else 0.0
-
     def confident(self, result: SearchResult) -> bool:
         """The calibrated probability says the top document answers the question."""
         return bool(result.hits) and result.confidence >= self.answer_threshold
 
     def level(self, result: SearchResult) -> str:
-        """The confidence ladder: 'answer', 'clarify' (unsure, or two services nearly tied) or 'decline'."""
-        if self.confident(result) and result.features.get("margin", 1.0) >= self.ambiguity_margin:
+        """The confidence ladder: 'answer', 'clarify' (unsure) or 'decline'. A near tie between two
+        services lowers the confidence itself (margin features), so it needs no rule of its own."""
+        if self.confident(result):
             return "answer"
         if result.hits and result.confidence >= self.clarify_threshold:
             return "clarify"
@@ -165,11 +170,12 @@ class Searcher:
         for pos in order[:k]:
             doc_row = int(cand[pos])
             hits.append(self._hit(doc_row, float(fused[pos]), float(dense[pos]), float(lexical[doc_row]), row_score))
-        features = {
-            "dense_top": float(dense[order[0]]),
-            "margin": float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else float(fused[order[0]]),
-            "lexical_top": float(lexical[cand[order[0]]]),
-        }
+        top_rows = cand[order[:2]]
+        features = ranking_features(fused[order], dense[order], lexical[cand[order]],
+                                    whole[cand[order]], best_chunk[cand[order]], len(query.split()))
+        features["sibling_sim"] = (float(build.doc_vectors[top_rows[0]] @ build.doc_vectors[top_rows[1]])
+                                   if len(top_rows) > 1 else 0.0)
+        features["title_cover"] = title_cover(hits[0].title, expanded)
         confidence = (self.calibration.probability(features) if self.calibration
                       else uncalibrated_probability(features))
         return SearchResult(query, expanded, hits, confidence, features)
@@ -185,3 +191,60 @@ class Searcher:
         snippets = [Snippet(build.chunks[r].section, build.chunks[r].text, row_score.get(r, -1.0)) for r in rows[:2]]
         meta = doc.meta
         return DocumentHit(doc.id, meta.title, meta.type, str(meta.url), meta.updated, score, dense, lexical, snippets)
+
+
+def ranking_features(fused: np.ndarray, dense: np.ndarray, lexical: np.ndarray, whole: np.ndarray,
+                     best_chunk: np.ndarray, words: int = 0) -> dict[str, float]:
+    """Features of one ranking for the confidence model; every array is in ranking order.
+
+    The first three are the original ones; the others were added because they do not fall with
+    the question's length (a long story has lower raw similarities to every page):
+    margin_z and top_z measure the lead in standard deviations of this question's own scores,
+    agreement counts the signals (whole page, best section, words) that put the top page first;
+    crowd counts the pages within CROWD_GAP of the first
+    (sibling services); words is the question's length (log); lexical_margin is the top page's
+    lexical lead over the runner-up. Searcher.rank adds sibling_sim (how alike the first two pages
+    are) and title_cover (how much of the top page's title the question names).
+    """
+    margin = float(fused[0] - fused[1]) if len(fused) > 1 else float(fused[0])
+    spread = fused[:SPREAD_DOCS]
+    std = float(spread.std()) if len(spread) > 2 else 0.0
+    std = max(std, 1e-3)
+    agreement = sum(int(np.argmax(signal) == 0) for signal in (whole, best_chunk, lexical))
+    return {
+        "dense_top": float(dense[0]),
+        "margin": margin,
+        "lexical_top": float(lexical[0]),
+        "margin_z": margin / std,
+        "top_z": float(fused[0] - spread.mean()) / std,
+        "agreement": float(agreement),
+        "crowd": float(np.sum(fused[1:] >= fused[0] - CROWD_GAP)),
+        "lexical_margin": float(lexical[0] - lexical[1]) if len(lexical) > 1 else float(lexical[0]),
+        "words": float(np.log1p(words)),
+    }
+
+
+@lru_cache(maxsize=4096)
+def _title_lemmas(title: str) -> frozenset[str]:
+    return frozenset(lemmas(title))
+
+
+def title_cover(title: str, expanded_query: str) -> float:
+    """Share of the top page's title words (lemmas) that the question, as searched, contains."""
+    words = _title_lemmas(title)
+    return len(words & set(lemmas(expanded_query))) / len(words) if words else 0.0
+
+
+def ask_back_options(result: SearchResult) -> list[DocumentHit]:
+    """The services a "Meinten Sie …?" offers: the best 2-3, none far below the first."""
+    best = result.hits[0].score if result.hits else 0.0
+    options = [h for h in result.hits[:MAX_OPTIONS] if best - h.score <= OPTION_SCORE_GAP]
+    return options if len(options) >= 2 else result.hits[:2]
+
+
+def near_tie_second(result: SearchResult) -> DocumentHit | None:
+    """When the bot answers, the runner-up it would also have offered as a button (scores within
+    OPTION_SCORE_GAP): mentioned below the answer instead of asking back."""
+    if len(result.hits) < 2 or result.hits[0].score - result.hits[1].score > OPTION_SCORE_GAP:
+        return None
+    return result.hits[1]

@@ -73,7 +73,6 @@ class RetrievalSettings(BaseSettings):
     # Unset: the thresholds chosen with the model's calibration (retrieval/calibration/).
     answer_threshold: float | None = None
     clarify_threshold: float | None = None
-    ambiguity_margin: float | None = None
 
     @classmethod
     def settings_customise_sources(

@@ -9,24 +9,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bot.actions.handoff import offer_handoff
 from bot.actions.office_info import answer_with_office
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
-from bot.dialogue.answers import answer_from_document
+from bot.dialogue.answers import answer_from_document, summary_line
 from bot.dialogue.facets import facets_of, is_follow_up, topic_words
 from bot.dialogue.office_hours import day_asked
 from bot.knowledge import KnowledgeHolder
 from bot.settings import Settings
-from retrieval.searcher import SearchResult
+from retrieval.documents import Document
+from retrieval.searcher import SearchResult, ask_back_options, near_tie_second
 
-MAX_OPTIONS = 3
 # "kann ich da einfach so vorbeikommen?" has two words of its own ("einfach", "vorbeikommen");
 # a question about something else usually has more.
 MAX_TOPIC_WORDS_OF_A_FOLLOW_UP = 2
-# Options scoring this far below the best are not worth offering.
-OPTION_SCORE_GAP = 0.08
 UNSURE = "Ich bin mir nicht ganz sicher. Meinten Sie eines davon?"
 WHICH_ONE = "Zu welcher dieser Leistungen möchten Sie das wissen?"
 
@@ -65,10 +64,11 @@ class AnswerFromKb(Action):
         if level == "answer":
             top = result.top
             snippet = top.snippets[0] if top.snippets else None
+            second = near_tie_second(result)
             return self.answer(dispatcher, top.doc_id, facets, snippet and (snippet.section, snippet.text),
-                               result.confidence)
+                               result.confidence, see_also=second and (second.title, second.url))
         if level == "clarify":
-            return clarify(dispatcher, tracker, self.settings, result)
+            return clarify(dispatcher, tracker, self.settings, result, build.documents)
         # A facet question the search cannot place, about what was just discussed; not one with a
         # subject of its own ("Ich hab einen Strafzettel bekommen, wo kann ich Einspruch einlegen?").
         own_words_only_few = len(topic_words(text)) <= MAX_TOPIC_WORDS_OF_A_FOLLOW_UP
@@ -85,12 +85,12 @@ class AnswerFromKb(Action):
         return failed(dispatcher, tracker, self.settings, result)
 
     def answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
-               confidence: float | None) -> list[Event]:
+               confidence: float | None, see_also: tuple[str, str] | None = None) -> list[Event]:
         build = self.knowledge.build
         doc = build.documents[doc_id]
         offices = [build.offices[o] for o in doc.meta.offices if o in build.offices]
         calendar = self.knowledge.calendar
-        reply = answer_from_document(doc, facets, snippet, offices, calendar, calendar.now(), confidence)
+        reply = answer_from_document(doc, facets, snippet, offices, calendar, calendar.now(), confidence, see_also)
         dispatcher.utter(reply.text, custom=reply.custom)
         return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now
                 slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]
@@ -101,10 +101,11 @@ class AnswerFromKb(Action):
         offered = [build.documents[d] for d in tracker.slot("offered_services") or [] if d in build.documents]
         if not offered:
             return None
-        return offer_services(dispatcher, WHICH_ONE, [(d.id, d.meta.title, str(d.meta.url)) for d in offered], None)
+        return offer_services(dispatcher, WHICH_ONE, [(d.id, d.meta.title, str(d.meta.url), summary_line(d))
+                                                      for d in offered], None)
 
     def ask_back(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult) -> list[Event]:
-        return clarify(dispatcher, tracker, self.settings, result)
+        return clarify(dispatcher, tracker, self.settings, result, self.knowledge.build.documents)
 
 
 OUT_OF_SCOPE = ("Dabei kann ich leider nicht helfen – ich beantworte nur Fragen zu den Leistungen und Ämtern der "
@@ -149,30 +150,32 @@ class Clarify(Action):
         self.knowledge, self.settings = knowledge, settings
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
-        return clarify(dispatcher, tracker, self.settings, self.knowledge.search(tracker.text))
+        return clarify(dispatcher, tracker, self.settings, self.knowledge.search(tracker.text),
+                       self.knowledge.build.documents)
 
 
-def clarify(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result: SearchResult) -> list[Event]:
-    """Offer the best 2-3 services as buttons, plus "Nichts davon"."""
+def clarify(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result: SearchResult,
+            documents: Mapping[str, Document]) -> list[Event]:
+    """Offer the best 2-3 services as buttons, each with a one-line summary, plus "Nichts davon"."""
     if not result.hits:
         return failed(dispatcher, tracker, settings, result)
-    best = result.hits[0].score
-    options = [h for h in result.hits[:MAX_OPTIONS] if best - h.score <= OPTION_SCORE_GAP]
-    if len(options) < 2:
-        options = result.hits[:2]
-    return offer_services(dispatcher, UNSURE, [(h.doc_id, h.title, h.url) for h in options], result.confidence)
+    options = [(h.doc_id, h.title, h.url, summary_line(documents[h.doc_id]) if h.doc_id in documents else "")
+               for h in ask_back_options(result)]
+    return offer_services(dispatcher, UNSURE, options, result.confidence)
 
 
-def offer_services(dispatcher: Dispatcher, text: str, options: list[tuple[str, str, str]],
+def offer_services(dispatcher: Dispatcher, text: str, options: list[tuple[str, str, str, str]],
                    confidence: float | None) -> list[Event]:
-    """Services (id, title, url) as buttons, plus "Nichts davon"; a button answers that service."""
-    buttons = [{"title": title, "payload": f'/choose_service{{"service_id":"{doc_id}"}}'}
-               for doc_id, title, _ in options]
+    """Services (id, title, url, one-line summary) as buttons, plus "Nichts davon"; a button
+    answers that service."""
+    buttons = [{"title": title, "payload": f'/choose_service{{"service_id":"{doc_id}"}}', "summary": summary}
+               for doc_id, title, _, summary in options]
     buttons.append({"title": "Nichts davon", "payload": "/none_of_these"})
     dispatcher.utter(text, buttons=buttons, custom={
         "kind": "clarify", "confidence": confidence and round(confidence, 3),
-        "options": [{"service_id": doc_id, "title": title, "url": url} for doc_id, title, url in options]})
-    return [slot_set("offered_services", [doc_id for doc_id, _, _ in options])]
+        "options": [{"service_id": doc_id, "title": title, "url": url, "summary": summary}
+                    for doc_id, title, url, summary in options]})
+    return [slot_set("offered_services", [doc_id for doc_id, *_ in options])]
 
 
 class OutOfScope(Action):

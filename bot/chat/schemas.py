@@ -31,6 +31,7 @@ class ConversationCreated(BaseModel):
 class Button(BaseModel):
     title: str
     payload: str
+    summary: str | None = Field(None, description="Eine Zeile dazu, worum es bei der angebotenen Leistung geht")
 
 
 class Source(BaseModel):
@@ -48,6 +49,7 @@ class MessageOut(BaseModel):
     buttons: list[Button] = []
     sources: list[Source] = []
     links: dict[str, str] = {}
+    see_also: list[Source] = Field([], description="Eine fast gleich gut passende zweite Seite zur Antwort")
 
     @classmethod
     def of(cls, message: Any) -> MessageOut:
@@ -57,7 +59,7 @@ class MessageOut(BaseModel):
             created = created.replace(tzinfo=timezone.utc)
         return cls(seq=message.seq, sender=message.sender, text=message.text, created_at=created,
                    kind=p.get("kind"), buttons=p.get("buttons") or [], sources=p.get("sources") or [],
-                   links=p.get("links") or {})
+                   links=p.get("links") or {}, see_also=p.get("see_also") or [])
 
 
 class Messages(BaseModel):

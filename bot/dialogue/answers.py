@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.dialogue.facets import FACETS, section_matches
+from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, facet_lead
+from bot.dialogue.facets import section_matches
 from bot.dialogue.office_hours import OfficeCalendar
 from retrieval.chunking import OVERVIEW, plain_text, sections
 from retrieval.documents import Document
@@ -15,6 +16,9 @@ from retrieval.german_text import fold, sentences
 from retrieval.offices import Office
 
 MAX_ANSWER_CHARS = 450
+MAX_SUMMARY_CHARS = 110
+# "Was kostet das und was muss ich mitbringen?": both facets, at most two.
+MAX_FACETS_ANSWERED = 2
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,8 @@ class Answer:
 
 
 def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
-    """Cut at a sentence or list item boundary; never mid-word."""
+    """Whole sentences and list items up to ``limit`` characters; never a cut sentence (a first
+    sentence longer than the limit is kept whole)."""
     lines = [line for line in markdown.strip().splitlines() if line.strip()]
     if all(re.match(r"\s*([-*]|\d+\.)\s", line) for line in lines) and lines:
         out = []
@@ -32,7 +37,7 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
             if sum(len(x) + 1 for x in out) + len(line) > limit:
                 break
             out.append(line.strip())
-        return "\n".join(out) or lines[0][:limit]
+        return "\n".join(out) or lines[0].strip()
     # Line by line, so that blocks such as an address or bank details keep their lines.
     out: list[str] = []
     used = 0
@@ -45,28 +50,30 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
             out.append(" ".join(kept))
         if rest:  # the limit is reached
             break
-    text = "\n".join(out)
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+    return "\n".join(out)
+
+
+def summary_line(doc: Document) -> str:
+    """One line that says what a page is about, for a "Meinten Sie …?" button: its first sentence,
+    cut at a word if long."""
+    parts = sections(doc.body)
+    text = plain_text(parts[0][1] if parts else doc.body).replace("\n", " ")
+    first = next(iter(sentences(re.sub(r"\s+", " ", text).strip())), "")
+    if len(first) <= MAX_SUMMARY_CHARS:
+        return first
+    return first[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + " …"
 
 
 def section_for(doc: Document, facets: list[str], fallback: tuple[str, str] | None) -> tuple[str, str]:
-    """(heading, text) of the section that answers the question's facet, else the retrieved one."""
-    parts = sections(doc.body)
+    """(heading, text) of a section headed by the question's facet, else the retrieved one, else the
+    page's first section (facet_lead has found nothing more precise)."""
+    parts = [(heading, text) for heading, text in sections(doc.body) if heading.casefold() not in LINK_SECTIONS]
     for facet in facets:
         for heading, text in parts:
             if section_matches(facet, heading):
                 return heading, text
-    if "cost" in facets and doc.meta.fees:
-        return "Gebühren", doc.meta.fees
-    if "documents" in facets and doc.meta.documents:
-        return "Unterlagen", "\n".join(f"- {d}" for d in doc.meta.documents)
-    for facet in facets:  # no section for it: the page's sentences that speak about it
-        pattern = FACETS[facet]
-        hits = [x for x in sentences(plain_text(doc.body).replace("\n", " ")) if pattern.search(fold(x))]
-        if hits:
-            return "", " ".join(hits[:2])
-    if fallback and fallback[0] != OVERVIEW:  # the overview chunk carries keywords: use the page text
-        return fallback
+    if fallback and fallback[0] != OVERVIEW and fallback[0].casefold() not in LINK_SECTIONS:
+        return fallback  # the overview chunk carries keywords: use the page text
     return parts[0] if parts else (OVERVIEW, doc.body)
 
 
@@ -90,20 +97,34 @@ def source_custom(doc: Document, kind: str, **extra: Any) -> dict[str, Any]:
 
 
 def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, str] | None, offices: list[Office],
-                         calendar: OfficeCalendar, now: datetime, confidence: float | None = None) -> Answer:
+                         calendar: OfficeCalendar, now: datetime, confidence: float | None = None,
+                         see_also: tuple[str, str] | None = None) -> Answer:
+    """The asked facet first (facet_lead), else the best section; then office and links, a nearly
+    tied second page (``see_also``: title, url) and the source with its date."""
     meta = doc.meta
-    heading, text = section_for(doc, facets, snippet)
-    lines = [f"**{meta.title}**" + (f" – {heading}" if heading and heading != OVERVIEW else ""), shorten(text)]
-    if not facets or {"appointment", "where", "contact"} & set(facets):
-        office = office_line(offices, calendar, now)
-        if office:
-            lines.append(office)
-    if meta.booking_url:
+    office = office_line(offices, calendar, now)
+    lines: list[str] = []
+    for facet in facets[:MAX_FACETS_ANSWERED]:
+        lead = facet_lead(doc, facet, offices, office)
+        if lead:
+            lines += [f"**{meta.title} – {LABEL[facet]}:**" if not lines else f"**{LABEL[facet]}:**", *lead]
+    if not lines:
+        heading, text = section_for(doc, facets, snippet)
+        lines = [f"**{meta.title}**" + (f" – {heading}" if heading and heading != OVERVIEW else ""), shorten(text)]
+    if office and office not in lines and (not facets or {"appointment", "where", "contact"} & set(facets)):
+        lines.append(office)
+    said = "\n".join(lines)
+    if meta.booking_url and str(meta.booking_url) not in said:
         lines.append(f"Termin buchen: {meta.booking_url}")
-    if meta.online_service_url and ("online" in facets or not facets or "appointment" in facets):
+    if meta.online_service_url and str(meta.online_service_url) not in said and (
+            "online" in facets or not facets or "appointment" in facets):
         lines.append(f"Online erledigen: {meta.online_service_url}")
+    if see_also:
+        lines.append(f"Passt vielleicht auch: {see_also[0]} – {see_also[1]}")
     lines.append(f"Quelle: {meta.url} (Stand: {meta.updated:%d.%m.%Y})")
     custom = source_custom(doc, "answer", facets=facets)
+    if see_also:
+        custom["see_also"] = [{"title": see_also[0], "url": see_also[1]}]
     if confidence is not None:
         custom["confidence"] = round(confidence, 3)
     return Answer("\n".join(lines), custom)

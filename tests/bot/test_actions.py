@@ -51,7 +51,7 @@ def test_confident_answer_is_short_with_source_date_office_and_links(actions, at
     messages, slots, _ = run(actions, "action_answer_from_kb", tracker("Was kostet ein Reisepass?"))
     (message,) = messages
     text = message["text"]
-    assert text.startswith("**Reisepass beantragen** – Gebühren")
+    assert text.startswith("**Reisepass beantragen – Kosten:**\n- 70 Euro ab 24 Jahren")
     assert "70 Euro ab 24 Jahren" in text and len(text) < 900
     assert "Quelle: https://www.musterstadt.example/buergerservice/reisepass (Stand: 14.10.2026)" in text
     assert "Termin buchen: https://termine.musterstadt.example/buergerbuero" in text

@@ -1,12 +1,18 @@
-"""Chat replies built from pages and offices: the shortened section, the office reply."""
+"""Chat replies built from pages and offices: the asked facet first, the shortened section, the
+button summaries, the office reply."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.dialogue.answers import MAX_ANSWER_CHARS, office_answer, shorten
+import pytest
+
+from bot.dialogue.answers import MAX_ANSWER_CHARS, answer_from_document, office_answer, shorten, summary_line
 from bot.dialogue.office_hours import OfficeCalendar, day_asked
+from retrieval.dldb_import import import_dldb
+from retrieval.knowledge_base import load_knowledge_base
 from retrieval.offices import Office
+from tests.conftest import SAMPLE_KB, SHARED_DATA
 
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)
 CALENDAR = OfficeCalendar("BY")
@@ -57,3 +63,99 @@ def test_the_day_asked_about_replaces_today():
     monday = datetime(2026, 12, 21, 10)
     christmas = office_answer(office, CALENDAR, monday, day_asked("am Freitag?", monday))
     assert christmas.splitlines()[1] == "Am Freitag, 25.12., geschlossen (Erster Weihnachtstag)."
+
+
+# --- The asked facet first, on real pages of the sample town and of the Munich import ----------
+
+SAMPLE = load_knowledge_base(SAMPLE_KB)
+
+
+def answer(kb, doc_id: str, facets: list[str]) -> list[str]:
+    doc = kb.documents[doc_id]
+    offices = [kb.offices[o] for o in doc.meta.offices if o in kb.offices]
+    return answer_from_document(doc, facets, None, offices, CALENDAR, WEDNESDAY_10).text.splitlines()
+
+
+def test_cost_first_keeps_the_fee_list():
+    lines = answer(SAMPLE, "reisepass-beantragen", ["cost"])
+    assert lines[:3] == ["**Reisepass beantragen – Kosten:**", "- 70 Euro ab 24 Jahren (gültig 10 Jahre)",
+                         "- 37,50 Euro unter 24 Jahren (gültig 6 Jahre)"]
+    assert lines[-1] == "Quelle: https://www.musterstadt.example/buergerservice/reisepass (Stand: 14.10.2026)"
+
+
+def test_documents_first_as_a_list_not_a_run_on_line():
+    lines = answer(SAMPLE, "fahrzeug-abmelden", ["documents"])
+    assert lines[1:4] == ["- Zulassungsbescheinigung Teil I", "- beide Kennzeichenschilder",
+                          "- bei Verschrottung: Verwertungsnachweis"]
+
+
+def test_deadline_first_is_the_time_span():
+    assert answer(SAMPLE, "reisepass-beantragen", ["deadline"])[1] == \
+        "Etwa vier bis sechs Wochen, als Expresspass in wenigen Werktagen."
+    # no section on it: the sentence with the span, not one with an age in years
+    assert answer(SAMPLE, "faq-anmeldefrist-umzug", ["deadline"])[1] == \
+        "Sie müssen sich innerhalb von zwei Wochen nach dem Einzug anmelden."
+
+
+def test_online_first_says_yes_with_the_link_or_no():
+    yes = answer(SAMPLE, "fahrzeug-abmelden", ["online"])
+    assert yes[1] == "Ja, das geht online: Online-Dienst – https://www.musterstadt.example/verkehr/i-kfz"
+    no = answer(SAMPLE, "reisepass-beantragen", ["online"])
+    assert no[1] == "Online geht das nach dieser Seite nicht."
+    assert "persönlich" in no[2]
+
+
+def test_where_first_is_the_office_with_todays_hours():
+    lines = answer(SAMPLE, "hundesteuer-anmelden", ["where"])
+    assert lines[1].startswith("Zuständig: Steueramt und Stadtkasse, Rathausplatz 1, 12345 Musterstadt – heute 08:30–12:00 Uhr")
+
+
+def test_two_facets_are_answered_in_the_order_asked():
+    lines = answer(SAMPLE, "gewerbe-anmelden", ["documents", "cost"])
+    assert lines[0] == "**Gewerbe anmelden – Unterlagen:**" and lines[1] == "- Personalausweis oder Reisepass"
+    assert lines.index("**Kosten:**") < len(lines) - 1 and "26 Euro, online 20 Euro." in lines
+
+
+def test_a_nearly_tied_second_page_is_named_after_the_answer():
+    doc = SAMPLE.documents["personalausweis-beantragen"]
+    text = answer_from_document(doc, [], None, [], CALENDAR, WEDNESDAY_10,
+                                see_also=("Reisepass beantragen", "https://www.musterstadt.example/buergerservice/reisepass")).text
+    assert "Passt vielleicht auch: Reisepass beantragen – https://www.musterstadt.example/buergerservice/reisepass" in text
+
+
+@pytest.fixture(scope="module")
+def munich(tmp_path_factory):
+    services = SHARED_DATA / "dldb/munich/services_de.raw.json"
+    if not services.is_file():
+        pytest.skip("../shared/data/dldb/munich fehlt")
+    out = tmp_path_factory.mktemp("munich") / "kb"
+    import_dldb(services, out, SHARED_DATA / "dldb/munich/locations_de.raw.json")
+    return load_knowledge_base(out)
+
+
+@pytest.mark.shared_data
+def test_munich_pages_answer_each_facet_first(munich):
+    cost = answer(munich, "1063441", ["cost"])  # Personalausweis
+    assert cost[0] == "**Personalausweis – Kosten:**" and "- über 24 Jahren: 46 Euro" in cost
+    online = answer(munich, "1064305", ["online"])  # Fahrzeug abmelden: the online form counts
+    assert online[1] == "Ja, das geht online: Fahrzeug online außer Betrieb setzen – https://stadt.muenchen.de/service/info/10173178/n0/"
+    id_card = answer(munich, "1063441", ["online"])  # the eID is not an online way to apply
+    assert id_card[1] == "Online geht das nach dieser Seite nicht."
+    trade = answer(munich, "1063423", ["online"])  # announced by a bold line "So funktioniert die Online-Anmeldung:"
+    assert trade[1] == "Ja, das geht online."
+    where = answer(munich, "1064305", ["where"])
+    assert where[1].startswith("Zuständig: KfZ Zulassungsstelle, Eichstätter Straße 2, 80686 München")
+
+
+@pytest.mark.shared_data
+def test_a_munich_page_without_a_documents_list_never_quotes_its_form_links(munich):
+    lines = answer(munich, "1063441", ["documents"])
+    assert not any("Datenschutzgrundverordnung" in line for line in lines)
+
+
+def test_a_button_summary_is_the_pages_first_sentence():
+    # a long first sentence: cut at a word, at most MAX_SUMMARY_CHARS
+    assert summary_line(SAMPLE.documents["sperrmuell-anmelden"]) == (
+        "Sperrmüll sind Gegenstände aus dem Haushalt, die wegen ihrer Größe nicht in die Restmülltonne passen: Möbel, …")
+    assert summary_line(SAMPLE.documents["fahrzeug-abmelden"]) == (
+        "Wenn Sie Ihr Fahrzeug nicht mehr nutzen, verschrotten oder ins Ausland verkaufen, melden Sie es ab.")

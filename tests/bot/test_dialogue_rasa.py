@@ -187,3 +187,34 @@ def test_rasa_down_fails_fast_with_clear_error():
         hanging.send("x", "Hallo")
     assert time.monotonic() - started < 5
     silent.close()
+
+
+# Long stories written for the sample town (not in the calibration sets): the need is one sentence
+# among others. Through Rasa, NLU and the actions none is declined: each is answered with the right
+# page, or asked back with the right page offered first. (The stricter "answered directly" holds
+# for one of the four today; docs/benchmarks.md, "Dialog".)
+LONG_STORIES = [
+    ("Guten Tag, meine Frau und ich sind vor drei Wochen mit den Kindern aus Leipzig hergezogen, die Kisten "
+     "sind endlich ausgepackt und die Kinder gehen schon in die neue Schule. Jetzt fällt mir ein, dass wir uns "
+     "noch gar nicht umgemeldet haben. Was müssen wir dafür mitbringen?", "wohnsitz-anmelden"),
+    ("Hallo, meine Tochter macht nächstes Jahr ein Auslandsjahr in Kanada und die Organisation hat uns gesagt, "
+     "dass sie dafür einen Reisepass braucht, bisher hatte sie nur einen Personalausweis. Was kostet so ein Pass "
+     "für eine 16-Jährige?", "reisepass-beantragen"),
+    ("Wir haben am Wochenende die Wohnung meiner verstorbenen Tante ausgeräumt und stehen jetzt vor einem Berg "
+     "aus alten Möbeln, einer Matratze und zwei Teppichen, die niemand mehr haben will. Kann die Stadt das bei "
+     "uns abholen?", "sperrmuell-anmelden"),
+    ("Ich habe mir nach langem Überlegen einen kleinen Mischlingshund aus dem Tierschutz geholt, er heißt Bruno "
+     "und ist zwei Jahre alt und total verschmust. Muss ich ihn bei der Stadt anmelden und Steuern für ihn "
+     "bezahlen?", "hundesteuer-anmelden"),
+]
+
+
+@pytest.mark.parametrize(("text", "service"), LONG_STORIES)
+def test_a_long_story_is_not_declined(stack, text, service):
+    chat = Conversation(stack.client)
+    custom = chat.custom(chat.say(text))
+    if custom["kind"] == "answer":
+        assert custom["service_id"] == service
+    else:
+        assert custom["kind"] == "clarify" and custom["options"][0]["service_id"] == service
+        assert custom["options"][0]["summary"]  # the button says what the page is about

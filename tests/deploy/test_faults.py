@@ -35,7 +35,7 @@ def test_rasa_killed_mid_conversation_then_back(stack):
         assert time.monotonic() - started < stack.settings.rasa_timeout_seconds + 5
         reply = down.json()["messages"][-1]
         assert down.status_code == 200 and reply["kind"] == "error" and "nicht erreichbar" in reply["text"]
-        assert reply["buttons"] == [{"title": "Mit einer Person sprechen", "payload": "/request_human"}]
+        assert reply["buttons"] == [{"title": "Mit einer Person sprechen", "payload": "/request_human", "summary": None}]
         history = httpx.get(f"{base}/api/chat/conversations/{cid}/messages").json()["messages"]
         assert [m["sender"] for m in history] == ["citizen", "bot", "citizen", "bot"]  # nothing lost
         assert httpx.get(f"{base}/health").json()["rasa"]["status"] == "unavailable"

@@ -125,7 +125,9 @@ def test_full_conversation_with_clarification_and_staff(browser, page, stack, st
     assert options.count() >= 3 and options.last.inner_text() == "Nichts davon"
     shot(page, "4-rueckfrage")
     assert axe_violations(page) == []
-    chosen = options.nth(1).inner_text()
+    # each service button carries its title and a one-line summary of the page
+    assert options.nth(1).locator(".choice-summary").inner_text().strip()
+    chosen = options.nth(1).locator(".choice-title").inner_text()
     options.nth(1).click()
     page.wait_for_function("t => [...document.querySelector('[data-kommunalbot]').shadowRoot.querySelectorAll('.msg.bot')]"
                            ".some(m => m.innerText.includes(t) && m.querySelector('a'))", arg=chosen, timeout=30000)

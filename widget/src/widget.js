@@ -30,7 +30,7 @@
     staffJoined: "Eine Mitarbeiterin oder ein Mitarbeiter ist dem Chat beigetreten.",
     offline: "Keine Verbindung. Wir versuchen es weiter …", retry: "Erneut versuchen",
     error: "Die Nachricht konnte nicht gesendet werden.", source: "Quelle", updated: "Stand",
-    booking: "Termin buchen", online: "Online erledigen", you: "Sie", bot: "Assistent", staff: "Bürgerservice",
+    booking: "Termin buchen", online: "Online erledigen", seeAlso: "Passt vielleicht auch", you: "Sie", bot: "Assistent", staff: "Bürgerservice",
     system: "Hinweis", log: "Gesprächsverlauf"
   };
   var SENDER = { citizen: T.you, bot: T.bot, staff: T.staff, system: T.system };
@@ -75,6 +75,7 @@
     ".links a{color:#00417f}",
     ".choices{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}",
     ".choices button,.feedback button,.footer button{background:#fff;color:#00417f;border:2px solid #00417f;border-radius:16px;padding:6px 12px;min-height:36px}",
+    ".choices button{text-align:left}.choice-title{display:block;font-weight:600}.choice-summary{display:block;font-size:.875em;color:#1f2937}",
     ".feedback{display:flex;gap:6px;margin-top:6px}",
     ".typing{padding:0 12px 6px;font-size:.9em;color:#4a4a4a}",
     ".status{padding:6px 12px;background:#fdecea;color:#7a0010;font-size:.9em;display:flex;gap:8px;align-items:center;flex-wrap:wrap}",
@@ -201,7 +202,7 @@
     setTimeout(function () { if (item.parentNode) { item.parentNode.removeChild(item); } }, 8000);
   }
 
-  var STRUCTURED = /^(Quelle|Termin buchen|Online erledigen):/;
+  var STRUCTURED = /^(Quelle|Termin buchen|Online erledigen|Passt vielleicht auch):/;
 
   function messageNode(m) {
     var item = el("li", { "class": "msg " + m.sender, "data-seq": String(m.seq || "") });
@@ -225,11 +226,17 @@
       var url = m.links && safeUrl(m.links[pair[0]]);
       if (url) { links.push(el("li", {}, [el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: pair[1] })])); }
     });
+    (m.see_also || []).forEach(function (page) {
+      var url = safeUrl(page.url);
+      if (url) { links.push(el("li", {}, [el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: T.seeAlso + ": " + page.title })])); }
+    });
     if (links.length) { item.appendChild(el("ul", { "class": "links" }, links)); }
     if (m.buttons && m.buttons.length && m.seq === state.lastSeq) {
       item.appendChild(el("div", { "class": "choices", role: "group", "aria-label": "Antwortmöglichkeiten" },
         m.buttons.map(function (b) {
-          return el("button", { type: "button", text: b.title, onclick: function () { sendText(b.payload, b.title); } });
+          var parts = [el("span", { "class": "choice-title", text: b.title })];
+          if (b.summary) { parts.push(el("span", { "class": "choice-summary", text: b.summary })); }
+          return el("button", { type: "button", onclick: function () { sendText(b.payload, b.title); } }, parts);
         })));
     }
     if (m.sender === "bot" && m.kind === "answer" && m.seq) {

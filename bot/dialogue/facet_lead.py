@@ -1,0 +1,162 @@
+"""The lines that answer the asked facet first: the fee for "was kostet …?", yes or no with the
+link for "geht das online?", the time span for "wie lange …?", the list for "was brauche ich?",
+the office with today's hours for "wo …?".
+
+Whole sentences and whole list items of the page are selected, never cut. None when the page
+says nothing about the facet; the answer then falls back to the best section.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.dialogue.facets import FACETS, section_matches
+from retrieval.chunking import plain_text, sections
+from retrieval.documents import Document
+from retrieval.german_text import fold, sentences
+from retrieval.offices import Office
+
+MAX_LIST_ITEMS = 8
+MAX_SENTENCES = 2
+_LIST_ITEM = re.compile(r"^\s*([-*]|\d+\.)\s+")
+_NUMBER = r"(\d+|ein|einer|eine|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|zwolf|vierzehn|einigen|wenigen)"
+# A time span on the folded text ("drei bis vier Wochen", "14 Tage"; years are mostly ages and
+# validity, not waiting times), and the words of a deadline or a processing time.
+_TIME_SPAN = re.compile(rf"\b{_NUMBER}(\s*(bis|-|–)\s*{_NUMBER})?\s*(werk)?(tag|woche|monat|stunde|minute)\w*"
+                        r"|\b(sofort|am selben tag|am gleichen tag)\b")
+_DEADLINE_WORDS = re.compile(r"\b(frist\w*|spatestens|innerhalb|dauer\w*|bearbeitung\w*|fertig\w*|abholbereit|rechtzeitig)")
+_ONLINE_NO = re.compile(r"\b(nicht|kein\w*) (online|digital|moglich)|nur (personlich|vor ort)")
+_IN_PERSON = re.compile(r"\bpersonlich\b")
+_SAYS_ONLINE = re.compile(r"\bonline(?!-?ausweis)")  # the eID ("Online-Ausweis") is no online service
+_ONLINE_YES = re.compile(r"\bonline-?(anmeldung|antrag|dienst|service|formular|verfahren|portal)"
+                         r"|\bonline (\w+ )?(beantrag|anmeld|erledig|stell|bestell|ummeld|abmeld|buch|einreich)")
+# Sections that are lists of links, not text to quote.
+LINK_SECTIONS = ("formulare", "links", "weitere informationen")
+# Form titles that name information about a topic, not a way to do it online.
+_INFO_TITLE = re.compile(r"^(information|flyer|faq|hinweis|merkblatt)")
+LABEL = {"cost": "Kosten", "documents": "Unterlagen", "deadline": "Dauer und Fristen", "online": "Online",
+         "where": "Wo", "appointment": "Termin", "contact": "Kontakt"}
+
+
+def _lines_of(markdown: str, max_items: int = MAX_LIST_ITEMS) -> list[str]:
+    """A section as lines: a list keeps its items (and one line before it), other text its first
+    sentences."""
+    lines = [line.strip() for line in markdown.splitlines() if line.strip()]
+    items = [line for line in lines if _LIST_ITEM.match(line)]
+    if items and len(items) >= len(lines) - 1:
+        head = [plain_text(line) for line in lines if not _LIST_ITEM.match(line)][:1]
+        return head + ["- " + plain_text(_LIST_ITEM.sub("", item)) for item in items[:max_items]]
+    return sentences(plain_text(" ".join(lines)))[:MAX_SENTENCES]
+
+
+def _section(doc: Document, facet: str) -> str | None:
+    return next((text for heading, text in sections(doc.body) if section_matches(facet, heading)), None)
+
+
+def page_sentences(doc: Document, pattern: re.Pattern[str], announcing: bool = False) -> list[str]:
+    """The page's sentences (list items count as sentences) whose folded text matches ``pattern``;
+    with ``announcing`` also those that only announce what follows ("So geht die Online-Anmeldung:")."""
+    found = []
+    for heading, text in sections(doc.body):
+        if heading.casefold() in LINK_SECTIONS:
+            continue
+        for line in text.splitlines():
+            for sentence in sentences(plain_text(_LIST_ITEM.sub("", line.strip()))) if line.strip() else []:
+                # "So funktioniert die Online-Anmeldung:" only announces what follows
+                if not pattern.search(fold(sentence)) or (sentence.endswith(":") and not announcing):
+                    continue
+                sentence = sentence[:-1] + "." if sentence.endswith(":") else sentence
+                if sentence not in found:
+                    found.append(sentence)
+    return found
+
+
+def _cost(doc: Document) -> list[str] | None:
+    section = _section(doc, "cost")
+    if section:
+        return _lines_of(section)
+    if doc.meta.fees:
+        return _lines_of(doc.meta.fees)
+    return page_sentences(doc, FACETS["cost"])[:MAX_SENTENCES] or None
+
+
+def _documents(doc: Document) -> list[str] | None:
+    section = _section(doc, "documents")
+    if section:
+        return _lines_of(section)
+    if doc.meta.documents:
+        return [f"- {d}" for d in doc.meta.documents[:MAX_LIST_ITEMS]]
+    return page_sentences(doc, FACETS["documents"])[:MAX_SENTENCES] or None
+
+
+def _deadline(doc: Document) -> list[str] | None:
+    """A section on duration or deadlines, else sentences with a time span, those that also name a
+    deadline or processing time first."""
+    section = _section(doc, "deadline")
+    if section:
+        return _lines_of(section)
+    spans = page_sentences(doc, _TIME_SPAN)
+    spans.sort(key=lambda sentence: not _DEADLINE_WORDS.search(fold(sentence)))  # stable: page order within
+    return spans[:MAX_SENTENCES] or None
+
+
+def online_link(doc: Document) -> tuple[str, str] | None:
+    """(title, url) of the page's online service: its own field, else a form named "online"."""
+    if doc.meta.online_service_url:
+        return "Online-Dienst", str(doc.meta.online_service_url)
+    form = next((f for f in doc.meta.forms if "online" in fold(f.title) and not _INFO_TITLE.match(fold(f.title))), None)
+    return (form.title, str(form.url)) if form else None
+
+
+def _online(doc: Document) -> list[str]:
+    said = page_sentences(doc, _SAYS_ONLINE, announcing=True)
+    link = online_link(doc)
+    if link:
+        return [f"Ja, das geht online: {link[0]} – {link[1]}", *[s for s in said if s != link[0]][:1]]
+    no = [s for s in said if _ONLINE_NO.search(fold(s))]
+    if no:
+        return ["Nein, online geht das nicht.", no[0]]
+    yes = [s for s in said if _ONLINE_YES.search(fold(s))]
+    if yes:
+        return ["Ja, das geht online.", yes[0]]
+    if said:
+        return said[:1]
+    in_person = page_sentences(doc, _IN_PERSON)[:1]
+    if in_person:
+        return ["Online geht das nach dieser Seite nicht.", *in_person]
+    return ["Einen Online-Weg nennt die Seite dafür nicht."]
+
+
+def _appointment(doc: Document) -> list[str] | None:
+    said = page_sentences(doc, FACETS["appointment"])[:1]  # "Vorsprache nur mit Termin." answers "brauche ich …?"
+    if doc.meta.booking_url:
+        return [*said, f"Termin buchen: {doc.meta.booking_url}"]
+    return said or None
+
+
+def _contact(offices: list[Office]) -> list[str] | None:
+    office = offices[0] if offices else None
+    if not office or not (office.phone or office.email):
+        return None
+    reach = " oder ".join(x for x in (f"Tel. {office.phone}" if office.phone else "", office.email or "") if x)
+    return [f"Sie erreichen {office.name} unter {reach}."]
+
+
+def facet_lead(doc: Document, facet: str, offices: list[Office], office_today: str | None) -> list[str] | None:
+    """The lines that answer ``facet`` from ``doc``, or None when the page has nothing on it.
+    ``office_today``: the responsible office with today's hours (answers.office_line)."""
+    if facet == "cost":
+        return _cost(doc)
+    if facet == "documents":
+        return _documents(doc)
+    if facet == "deadline":
+        return _deadline(doc)
+    if facet == "online":
+        return _online(doc)
+    if facet == "where":
+        return [office_today] if office_today else None
+    if facet == "appointment":
+        return _appointment(doc)
+    if facet == "contact":
+        return _contact(offices)
+    return None

@@ -1,0 +1,60 @@
+"""The decision helpers of the search: ranking features, the standardised confidence model, the
+buttons of an ask-back and the near-tie rule."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from retrieval.confidence import ALL_FEATURES, Calibration
+from retrieval.searcher import (
+    OPTION_SCORE_GAP, DocumentHit, SearchResult, ask_back_options, near_tie_second, ranking_features)
+
+
+def hit(doc_id: str, score: float) -> DocumentHit:
+    return DocumentHit(doc_id, doc_id.title(), "service", f"https://example.org/{doc_id}", date(2026, 1, 1),
+                       score, score, 0.0, [])
+
+
+def result(*scores: float) -> SearchResult:
+    return SearchResult("q", "q", [hit(f"p{n}", s) for n, s in enumerate(scores)], 0.5)
+
+
+def test_ask_back_offers_two_or_three_close_services():
+    assert [h.doc_id for h in ask_back_options(result(0.70, 0.68, 0.65, 0.64))] == ["p0", "p1", "p2"]
+    # the third is too far below the first: only two
+    assert [h.doc_id for h in ask_back_options(result(0.70, 0.68, 0.70 - OPTION_SCORE_GAP - 0.01))] == ["p0", "p1"]
+    # always at least two, even when the second is far behind
+    assert [h.doc_id for h in ask_back_options(result(0.70, 0.40))] == ["p0", "p1"]
+
+
+def test_a_near_tie_names_the_second_page_and_a_clear_lead_does_not():
+    assert near_tie_second(result(0.70, 0.66)).doc_id == "p1"
+    assert near_tie_second(result(0.70, 0.70 - OPTION_SCORE_GAP - 0.001)) is None
+    assert near_tie_second(result(0.70)) is None
+
+
+def test_ranking_features_measure_the_lead_in_the_questions_own_spread():
+    fused = np.array([0.80, 0.70, 0.60, 0.60, 0.60])
+    dense = fused - 0.02
+    lexical = np.array([1.5, 0.0, 0.2, 0.0, 0.0])
+    whole = np.array([0.5, 0.6, 0.4, 0.4, 0.4])  # the whole page alone would rank the second first
+    features = ranking_features(fused, dense, lexical, whole, whole, words=9)
+    assert features["margin"] == pytest.approx(0.10)
+    assert features["margin_z"] == pytest.approx(0.10 / fused.std())
+    assert features["top_z"] == pytest.approx((0.80 - fused.mean()) / fused.std())
+    assert features["agreement"] == 1.0  # only the lexical signal agrees
+    assert features["crowd"] == 0.0 and features["lexical_margin"] == pytest.approx(1.5)
+    assert features["words"] == pytest.approx(np.log(10))
+    assert set(features) == set(ALL_FEATURES) - {"sibling_sim", "title_cover"}  # added by Searcher.rank
+    # two pages within CROWD_GAP of the first
+    assert ranking_features(np.array([0.8, 0.78, 0.76, 0.5]), dense[:4], lexical[:4], whole[:4], whole[:4])["crowd"] == 2.0
+
+
+def test_the_calibration_standardises_each_feature():
+    calibration = Calibration("m", ("margin", "lexical_top"), (2.0, 1.0), 0.0, (0.1, 1.0), (0.05, 0.5))
+    # each feature one standard deviation above its mean: z = 2 + 1
+    assert calibration.probability({"margin": 0.15, "lexical_top": 1.5}) == pytest.approx(1 / (1 + np.exp(-3)))
+    assert calibration.probability({"margin": 0.1, "lexical_top": 1.0}) == pytest.approx(0.5)
