@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.confidence import Calibration, load_calibration, uncalibrated_probability
 from retrieval.embedder import Embedder
-from retrieval.index_store import IndexBuild
 from retrieval.german_text import lemmas
+from retrieval.index_store import IndexBuild
 from retrieval.lexical import document_text
 from retrieval.query_expansion import DEFAULT_LEXICON, expand_query, load_lexicon, place_pattern, without_place_name
 from retrieval.settings import RetrievalSettings
@@ -85,6 +85,9 @@ class Searcher:
             )
         self.build, self.embedder, self.settings = build, embedder, settings
         self.calibration: Calibration | None = load_calibration(build.model) if calibrated else None
+        # title_cover needs a spaCy pass over the question: only when the calibration uses it, or
+        # when all features are collected for benchmarks/calibrate.py.
+        self.with_title_cover = not calibrated or bool(self.calibration and "title_cover" in self.calibration.features)
         kb_lexicon = Path(build.manifest.get("kb_dir", "")) / "lexicon.yaml"
         self.lexicon = load_lexicon(DEFAULT_LEXICON, kb_lexicon)
         towns = Counter(o.address.city for o in build.offices.values() if o.address)
@@ -175,7 +178,8 @@ class Searcher:
                                     whole[cand[order]], best_chunk[cand[order]], len(query.split()))
         features["sibling_sim"] = (float(build.doc_vectors[top_rows[0]] @ build.doc_vectors[top_rows[1]])
                                    if len(top_rows) > 1 else 0.0)
-        features["title_cover"] = title_cover(hits[0].title, expanded)
+        if self.with_title_cover:
+            features["title_cover"] = title_cover(hits[0].title, expanded)
         confidence = (self.calibration.probability(features) if self.calibration
                       else uncalibrated_probability(features))
         return SearchResult(query, expanded, hits, confidence, features)
