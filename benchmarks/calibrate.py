@@ -180,11 +180,14 @@ def mean_over_sources(table: dict[str, dict[str, float]], key: str, only_with: s
     return float(np.mean(values)) if values else 0.0
 
 
+def _answer_threshold_holds(examples: list[Example], p: np.ndarray, t: float) -> bool:
+    table = rates(examples, p, t, 0.0)
+    return (mean_over_sources(table, "answered_wrong", "n_service") <= MAX_WRONG
+            and mean_over_sources(table, "out_of_scope_answered", "n_out_of_scope") <= MAX_OUT_OF_SCOPE_ANSWERED)
+
+
 def choose_thresholds(examples: list[Example], p: np.ndarray) -> tuple[float, float]:
-    answer = next(float(t) for t in GRID if (
-        mean_over_sources(rates(examples, p, t, 0.0), "answered_wrong", "n_service") <= MAX_WRONG
-        and mean_over_sources(rates(examples, p, t, 0.0), "out_of_scope_answered", "n_out_of_scope")
-        <= MAX_OUT_OF_SCOPE_ANSWERED))
+    answer = next(float(t) for t in GRID if _answer_threshold_holds(examples, p, t))
     clarify = next((float(t) for t in GRID if t < answer and mean_over_sources(
         rates(examples, p, answer, t), "asked_back_gold_in_buttons", "n_service") >= MIN_GOLD_IN_BUTTONS), answer)
     return answer, clarify

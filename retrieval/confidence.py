@@ -1,8 +1,8 @@
 """Calibrated confidence: the probability that the top-ranked document answers the question.
 
-A logistic model over standardised features of a ranking (searcher.ranking_features: best dense
-similarity, the lead over the runner-up, raw and in standard deviations of the question's own
-scores, the lexical match, and how many signals agree on the first page). It is fitted by
+A logistic model over standardised features of a ranking: a subset of ALL_FEATURES (computed by
+searcher.ranking_features and Searcher.rank), chosen by benchmarks/calibrate.py and named in the
+calibration file. It is fitted by
 ``benchmarks/calibrate.py`` on questions written for the sample municipality, including
 "leave-the-answer-out" questions whose gold page is removed from the index, so the model
 learns what a near miss looks like. The dev set is never used for fitting.
@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 CALIBRATION_DIR = Path(__file__).parent / "calibration"
 # Every feature the searcher computes (searcher.ranking_features); a calibration uses a subset,
 # chosen by benchmarks/calibrate.py on cross-validation.
-ALL_FEATURES = ("dense_top", "margin", "lexical_top", "margin_z", "top_z", "agreement", "crowd", "words", "sibling_sim", "lexical_margin", "title_cover")
+ALL_FEATURES = ("dense_top", "margin", "lexical_top", "margin_z", "top_z", "agreement", "crowd", "words",
+                "sibling_sim", "lexical_margin", "title_cover")
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from bot.dialogue.facets import section_matches
 from bot.dialogue.office_hours import OfficeCalendar
 from retrieval.chunking import OVERVIEW, plain_text, sections
 from retrieval.documents import Document
-from retrieval.german_text import fold, sentences
+from retrieval.german_text import sentences
 from retrieval.offices import Office
 
 MAX_ANSWER_CHARS = 450
