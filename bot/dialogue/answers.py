@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, facet_lead
-from bot.dialogue.facets import section_matches
+from bot.dialogue.facets import facet_section
 from bot.dialogue.office_hours import OfficeCalendar
 from retrieval.chunking import OVERVIEW, plain_text, sections
 from retrieval.documents import Document
@@ -69,9 +69,8 @@ def section_for(doc: Document, facets: list[str], fallback: tuple[str, str] | No
     page's first section (facet_lead has found nothing more precise)."""
     parts = [(heading, text) for heading, text in sections(doc.body) if heading.casefold() not in LINK_SECTIONS]
     for facet in facets:
-        for heading, text in parts:
-            if section_matches(facet, heading):
-                return heading, text
+        if section := facet_section(facet, parts):
+            return section
     if fallback and fallback[0] != OVERVIEW and fallback[0].casefold() not in LINK_SECTIONS:
         return fallback  # the overview chunk carries keywords: use the page text
     return parts[0] if parts else (OVERVIEW, doc.body)

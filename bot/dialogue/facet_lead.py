@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.dialogue.facets import FACETS, section_matches
+from bot.dialogue.facets import FACETS, facet_section
 from retrieval.chunking import plain_text, sections
 from retrieval.documents import Document
 from retrieval.german_text import fold, sentences
@@ -50,7 +50,8 @@ def _lines_of(markdown: str, max_items: int = MAX_LIST_ITEMS) -> list[str]:
 
 
 def _section(doc: Document, facet: str) -> str | None:
-    return next((text for heading, text in sections(doc.body) if section_matches(facet, heading)), None)
+    section = facet_section(facet, sections(doc.body))
+    return section[1] if section else None
 
 
 def page_sentences(doc: Document, pattern: re.Pattern[str], announcing: bool = False) -> list[str]:

@@ -21,7 +21,8 @@ FACETS: dict[str, re.Pattern[str]] = {
     "where": re.compile(r"\b(wo\b|wohin|adresse|zustandig\w*|welches amt|welche stelle)"),
     "contact": re.compile(r"\b(anruf\w*|telefon\w*|nummer|erreiche ich|erreichen\b|kontakt\w*|ansprechp\w*)"),
 }
-# Section headings that answer each facet.
+# Section headings that answer each facet, the most specific word first: a page with both
+# "Voraussetzungen" and "Erforderliche Unterlagen" answers "was muss ich mitbringen?" with the second.
 SECTION_WORDS: dict[str, tuple[str, ...]] = {
     "cost": ("gebühr", "kosten", "preis", "steuers", "beitr"),
     "documents": ("unterlagen", "voraussetzung", "mitbringen", "nachweis"),
@@ -53,6 +54,11 @@ def is_follow_up(question: str) -> bool:
     return bool(facets_of(question)) and len(topic_words(question)) <= 1 and len(question) <= 60
 
 
-def section_matches(facet: str, heading: str) -> bool:
-    heading = heading.lower()
-    return any(word in heading for word in SECTION_WORDS.get(facet, ()))
+def facet_section(facet: str, parts: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The (heading, text) among ``parts`` whose heading answers ``facet``: the one with the
+    earliest word of SECTION_WORDS, then the first on the page; None if no heading fits."""
+    for word in SECTION_WORDS.get(facet, ()):
+        for heading, text in parts:
+            if word in heading.lower():
+                return heading, text
+    return None

@@ -159,3 +159,11 @@ def test_a_button_summary_is_the_pages_first_sentence():
         "Sperrmüll sind Gegenstände aus dem Haushalt, die wegen ihrer Größe nicht in die Restmülltonne passen: Möbel, …")
     assert summary_line(SAMPLE.documents["fahrzeug-abmelden"]) == (
         "Wenn Sie Ihr Fahrzeug nicht mehr nutzen, verschrotten oder ins Ausland verkaufen, melden Sie es ab.")
+
+
+def test_documents_come_from_the_documents_section_not_the_conditions_before_it():
+    # The page has "## Voraussetzungen" and then "## Erforderliche Unterlagen".
+    lines = answer(SAMPLE, "wohnsitz-anmelden", ["documents"])
+    assert lines[0] == "**Wohnsitz anmelden (Umzug nach oder innerhalb von Musterstadt) – Unterlagen:**"
+    assert lines[1] == "- Personalausweis oder Reisepass (bei Kindern auch Geburtsurkunde, falls kein Ausweis vorhanden)"
+    assert not any("eingezogen" in line for line in lines)
