@@ -61,9 +61,11 @@ def terminal_chat(stack) -> None:
     """A chat through the real stack (Rasa, actions, retrieval) in the terminal."""
     import uuid
 
-    from bot.rasa_client import APOLOGY, RasaUnavailableError
+    from bot.chat.service import APOLOGY_MESSAGE, reply_of
+    from bot.rasa_client import RasaUnavailableError
 
     sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    knowledge = stack.app_server.app.state.knowledge
     console.print("Schreiben Sie Ihre Frage (leere Eingabe oder Strg+D beendet).")
     while True:
         try:
@@ -73,14 +75,19 @@ def terminal_chat(stack) -> None:
         if not text:
             return
         try:
-            messages = stack.client.send(sender, text)
+            replies = [reply_of(item) for item in stack.client.send(sender, text, knowledge.message_metadata(text)).messages]
         except RasaUnavailableError:
-            messages = [{"text": APOLOGY}]
-        for message in messages:
-            if message.get("text"):
-                console.print(f"[cyan]Bot>[/cyan] {message['text']}", highlight=False)
-            for i, button in enumerate(message.get("buttons") or [], start=1):
-                console.print(f"     [{i}] {button['title']}  ({button['payload']})", highlight=False, markup=False)
+            replies = [APOLOGY_MESSAGE]
+        for reply in replies:
+            if reply.text:
+                console.print(f"[cyan]Bot>[/cyan] {reply.text}", highlight=False)
+            for i, button in enumerate(reply.buttons, start=1):
+                console.print(f"     [{i}] {button.title}  ({button.payload})", highlight=False, markup=False)
+            for source in reply.sources:
+                console.print(f"     Quelle: {source.title} – {source.url}" + (f" (Stand: {source.date:%d.%m.%Y})" if source.date else ""),
+                              highlight=False, markup=False)
+            for link in reply.links:
+                console.print(f"     {link.title}: {link.url}", highlight=False, markup=False)
 
 
 @staff_app.command("add-user")
@@ -148,7 +155,8 @@ def eval_dialogue(
             task = bar.add_task("Gespräche", total=len(rows))
             knowledge = stack.app_server.app.state.knowledge
             report = evaluate_dialogue(stack.client, rows, lambda: bar.advance(task),
-                                       lambda text: [h.doc_id for h in knowledge.search(text).hits])
+                                       lambda text: [h.doc_id for h in knowledge.search(text).hits],
+                                       knowledge.message_metadata)
     finally:
         stack.stop()
     s = report.summary

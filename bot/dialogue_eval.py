@@ -1,7 +1,7 @@
 """Question sets through the real stack: Rasa (NLU + policy), the action server, retrieval.
 
 Each line is a fresh conversation. Outcome of the first turn: answer | clarify | handoff |
-decline | smalltalk, taken from the ``kind`` our responses carry.
+decline | smalltalk, taken from the ``kind`` of the messages (bot/reply.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.actions.protocol import services_in
+from bot.chat.service import reply_of
 from bot.rasa_client import RasaClient
 from retrieval.citizen_metrics import citizen_metrics, rank_of_gold
 
@@ -23,26 +23,21 @@ OUTCOME_OF_KIND = {"answer": "answer", "clarify": "clarify", "handoff": "handoff
 KIND_PRIORITY = ("handoff", "handoff_offer", "answer", "clarify", "decline", "smalltalk")
 
 
-def run_turn(client: RasaClient, text: str) -> dict[str, Any]:
+def run_turn(client: RasaClient, text: str, prepare: Callable[[str], dict[str, str]] | None = None) -> dict[str, Any]:
+    """One first turn as the chat service makes it: the text with its metadata (``prepare``), one call."""
     sender = f"eval-{uuid.uuid4().hex}"
     started = time.perf_counter()
-    messages = client.send(sender, text)
+    turn = client.send(sender, text, prepare(text) if prepare else None)
     latency_ms = (time.perf_counter() - started) * 1000
-    latest = client.tracker(sender).get("latest_message") or {}
-    customs = [m["custom"] for m in messages if isinstance(m.get("custom"), dict)]
+    replies = [reply_of(item) for item in turn.messages]
     # A turn can hold several messages ("Das tut mir leid." + a handoff offer): what the bot did
     # is the most consequential of them, not the first.
-    kinds = [c["kind"] for c in customs if c.get("kind") in OUTCOME_OF_KIND]
+    kinds = [r.kind.value for r in replies if r.kind.value in OUTCOME_OF_KIND]
     kind = min(kinds, key=KIND_PRIORITY.index, default=None)
-    services: list[str] = []
-    act = None
-    for custom in customs:
-        services += services_in(custom)
-        act = act or custom.get("act")
-    intent = (latest.get("intent") or {}).get("name")
-    return {"outcome": OUTCOME_OF_KIND.get(kind or "", "decline"), "services": services, "intent": intent,
-            "act": act or (intent if OUTCOME_OF_KIND.get(kind or "") == "smalltalk" else None),
-            "latency_ms": round(latency_ms, 1), "texts": [m.get("text") for m in messages if m.get("text")]}
+    outcome = OUTCOME_OF_KIND.get(kind or "", "decline")
+    return {"outcome": outcome, "services": [s for r in replies for s in r.service_ids], "intent": turn.intent.name,
+            "act": turn.intent.name if outcome == "smalltalk" else None,
+            "latency_ms": round(latency_ms, 1), "texts": [r.text for r in replies if r.text]}
 
 
 @dataclass
@@ -53,13 +48,15 @@ class DialogueReport:
 
 def evaluate_dialogue(client: RasaClient, questions: list[dict[str, Any]],
                       on_progress: Callable[[], None] | None = None,
-                      ranking: Callable[[str], list[str]] | None = None) -> DialogueReport:
+                      ranking: Callable[[str], list[str]] | None = None,
+                      prepare: Callable[[str], dict[str, str]] | None = None) -> DialogueReport:
     """``ranking``: the retrieval's document ids for a text, to tell declines with the gold page
-    first (top1_rank_of_gold) from the others."""
+    first (top1_rank_of_gold) from the others. ``prepare``: the metadata the chat service sends
+    with a text (KnowledgeHolder.message_metadata)."""
     report = DialogueReport()
     counts: dict[str, dict[str, int]] = {k: {"n": 0, "ok": 0, "bad": 0} for k in ("service", "out_of_scope", "handoff", "smalltalk")}
     for q in questions:
-        turn = run_turn(client, q["text"])
+        turn = run_turn(client, q["text"], prepare)
         record = {"id": q["id"], **{k: turn[k] for k in ("outcome", "services", "intent", "act", "latency_ms")}}
         if q.get("gold") and ranking is not None:
             record["top1_rank_of_gold"] = rank_of_gold(ranking(q["text"]), set(q["gold"]))

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.dialogue.office_hours import OfficeCalendar
+from bot.rasa.components import intent_vector
 from bot.settings import Settings
 from retrieval.embedder import INTENT_PROMPT, Embedder, load_embedder
 from retrieval.index_store import IndexBuild, IndexUnavailableError, current_build_path, load_latest_good
@@ -111,7 +112,7 @@ class KnowledgeHolder:
             return self.embedder.encode_prompted([(INTENT_PROMPT, t) for t in texts])
         text = texts[0]
         intent = self.intent_cache.get(text)
-        if intent is not None:  # embedded by prepare_message before the text went to Rasa
+        if intent is not None:
             return intent[None, :]
         # A live message: its search vector is computed in the same call (the two texts run side
         # by side) and cached for the retrieval that follows, so each message is embedded once per prompt.
@@ -125,20 +126,19 @@ class KnowledgeHolder:
         self.intent_cache.put(text, intent)
         return intent[None, :]
 
-    def prepare_message(self, text: str) -> None:
-        """Embed a message before it goes to Rasa.
+    def message_metadata(self, text: str) -> dict[str, str]:
+        """What goes to Rasa with a message: its intent vector, so Rasa's classifier needs no call back.
 
-        Rasa 3.6 runs its NLU pipeline inside its event loop, so while the intent classifier waits
-        for its embeddings, Rasa serves no other conversation. Embedded here first (in the chat
-        request's thread, side by side with other messages), the classifier's callback finds both
-        vectors cached and Rasa waits about a millisecond instead of a model run.
+        The search vector is computed in the same model run and cached for the action that follows.
+        Button payloads ("/request_human") need none: Rasa takes their intent from the text.
         """
-        if text.startswith("/"):  # button payloads: Rasa takes the intent from the text, no NLU
-            return
+        if text.startswith("/"):
+            return {}
         try:
-            self.intent_vectors([text])
-        except Exception:  # noqa: BLE001 - only a head start: Rasa's own callback embeds it then
-            log.exception("Vorab-Einbettung fehlgeschlagen")
+            return {intent_vector.METADATA_KEY: intent_vector.encode(self.intent_vectors([text])[0])}
+        except Exception:  # noqa: BLE001 - without it Rasa embeds through its fallback call
+            log.exception("Einbettung für Rasa fehlgeschlagen")
+            return {}
 
     def search(self, text: str, exclude: frozenset[str] = frozenset()) -> SearchResult:
         searcher = self.searcher

@@ -27,6 +27,7 @@ from sqlalchemy import text
 
 from bot import metrics, rasa_callbacks, security
 from bot.console import router as console
+from bot.console.service import ConsoleService
 from bot.actions.handoff import HandoffSink
 from bot.actions.webhook import action_router, build_actions
 from bot.chat.router import chat_router
@@ -36,6 +37,7 @@ from bot.db.session import Database, migrate
 from bot.events import EventBus, RedisRelay
 from bot.knowledge import KnowledgeHolder
 from bot.rasa_client import RasaClient
+from bot.widget_asset import widget_router
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,8 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
         await run_in_threadpool(holder.reload)
         app.state.knowledge, app.state.db, app.state.bus = holder, db, bus
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds, token)
-        app.state.chat = ChatService(db, app.state.rasa, bus, prepare=holder.prepare_message)
+        app.state.chat = ChatService(db, app.state.rasa, bus, prepare=holder.message_metadata)
+        app.state.console = ConsoleService(db, bus)
         app.state.actions = build_actions(holder, settings, sink or DbHandoffSink(db, bus))
         retention = asyncio.create_task(_retention_loop(db, settings.retention_days))
         yield
@@ -89,7 +92,7 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
     console.install(app, settings)
     app.include_router(chat_router(settings))
     # The widget (one script) and a demo page of a fictional municipality.
-    app.mount("/widget", StaticFiles(directory=WIDGET / "src"), name="widget")
+    app.include_router(widget_router(WIDGET / "src"))
     app.mount("/demo", StaticFiles(directory=WIDGET / "demo"), name="demo")
 
     @app.get("/", include_in_schema=False)

@@ -36,15 +36,16 @@ class Citizen(HttpUser):
 
     @task
     def ask(self) -> None:
-        with self.client.post(f"/api/chat/conversations/{self.conversation}/messages", json={"text": random.choice(QUESTIONS)},
+        """Send (the measured turn), then read the turn's replies as the widget's stream would get them."""
+        conversation = f"/api/chat/conversations/{self.conversation}"
+        with self.client.post(f"{conversation}/messages", json={"text": random.choice(QUESTIONS)},
                               name="message", timeout=60, catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")
                 return
-            messages = response.json()["messages"]
-            citizen = next(m for m in messages if m["sender"] == "citizen")
-            RECORD.write(f"{self.conversation}\t{citizen['seq']}\n")
-            replies = [m for m in messages if m["sender"] != "citizen"]
+            seq = response.json()["seq"]
+            RECORD.write(f"{self.conversation}\t{seq}\n")
+            replies = self.client.get(f"{conversation}/messages?after={seq}", name="replies", timeout=60).json()["messages"]
             # An apology ("assistant not reachable") is an HTTP 200, but for the citizen it is an error.
             if not replies or any(m["kind"] == "error" for m in replies):
                 response.failure("keine Antwort des Bots" if not replies else "Entschuldigung statt Antwort")

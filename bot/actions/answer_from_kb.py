@@ -19,6 +19,7 @@ from bot.dialogue.answers import answer_from_document, summary_line
 from bot.dialogue.facets import facets_of, is_follow_up, topic_words
 from bot.dialogue.office_hours import day_asked
 from bot.knowledge import KnowledgeHolder
+from bot.reply import BotMessage, Button, Kind
 from bot.settings import Settings
 from retrieval.documents import Document
 from retrieval.searcher import SearchResult, ask_back_options, near_tie_second
@@ -91,7 +92,7 @@ class AnswerFromKb(Action):
         offices = [build.offices[o] for o in doc.meta.offices if o in build.offices]
         calendar = self.knowledge.calendar
         reply = answer_from_document(doc, facets, snippet, offices, calendar, calendar.now(), confidence, see_also)
-        dispatcher.utter(reply.text, custom=reply.custom)
+        dispatcher.send(reply)
         return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now
                 slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]
 
@@ -118,9 +119,9 @@ def failed(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result:
     failures = float(tracker.slot("failed_attempts") or 0) + 1
     if failures >= settings.failures_before_handoff:
         return [slot_set("failed_attempts", failures), *offer_handoff(dispatcher)]
-    custom = {"kind": "decline", "confidence": round(result.confidence, 3) if result else None,
-              "services": [h.doc_id for h in result.hits[:3]] if result else []}
-    dispatcher.utter(message, custom=custom)
+    dispatcher.send(BotMessage(kind=Kind.DECLINE, text=message,
+                               confidence=round(result.confidence, 3) if result else None,
+                               service_ids=[h.doc_id for h in result.hits[:3]] if result else []))
     return [slot_set("failed_attempts", failures)]
 
 
@@ -168,13 +169,12 @@ def offer_services(dispatcher: Dispatcher, text: str, options: list[tuple[str, s
                    confidence: float | None) -> list[Event]:
     """Services (id, title, url, one-line summary) as buttons, plus "Nichts davon"; a button
     answers that service."""
-    buttons = [{"title": title, "payload": f'/choose_service{{"service_id":"{doc_id}"}}', "summary": summary}
+    buttons = [Button(title=title, payload=f'/choose_service{{"service_id":"{doc_id}"}}', summary=summary)
                for doc_id, title, _, summary in options]
-    buttons.append({"title": "Nichts davon", "payload": "/none_of_these"})
-    dispatcher.utter(text, buttons=buttons, custom={
-        "kind": "clarify", "confidence": confidence and round(confidence, 3),
-        "options": [{"service_id": doc_id, "title": title, "url": url, "summary": summary}
-                    for doc_id, title, url, summary in options]})
+    buttons.append(Button(title="Nichts davon", payload="/none_of_these"))
+    dispatcher.send(BotMessage(kind=Kind.CLARIFY, text=text, buttons=buttons,
+                               confidence=None if confidence is None else round(confidence, 3),
+                               service_ids=[doc_id for doc_id, *_ in options]))
     return [slot_set("offered_services", [doc_id for doc_id, *_ in options])]
 
 

@@ -12,6 +12,7 @@ from bot.actions.office_info import office_in_context
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, active_loop, followup, slot_set
 from bot.dialogue.facets import facets_of
 from bot.knowledge import KnowledgeHolder
+from bot.reply import BotMessage, Button, Kind
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,9 @@ class LoggingHandoffSink:
 
 
 def offer_handoff(dispatcher: Dispatcher, lead: str = "Da komme ich leider nicht weiter. ") -> list[Event]:
-    dispatcher.utter(
-        f"{lead}Soll ich Sie mit einer Mitarbeiterin oder einem Mitarbeiter verbinden?",
-        buttons=[{"title": "Ja, bitte verbinden", "payload": "/affirm"}, {"title": "Nein, danke", "payload": "/deny"}],
-        custom={"kind": "handoff_offer"})
+    dispatcher.send(BotMessage(
+        kind=Kind.HANDOFF_OFFER, text=f"{lead}Soll ich Sie mit einer Mitarbeiterin oder einem Mitarbeiter verbinden?",
+        buttons=[Button(title="Ja, bitte verbinden", payload="/affirm"), Button(title="Nein, danke", payload="/deny")]))
     return [slot_set("handoff_offered", True)]
 
 
@@ -54,7 +54,7 @@ class DeclineHandoff(Action):
     name = "action_decline_handoff"
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
-        dispatcher.utter("In Ordnung. Sie können mir gern eine andere Frage stellen.", custom={"kind": "smalltalk"})
+        dispatcher.send(BotMessage(kind=Kind.SMALLTALK, text="In Ordnung. Sie können mir gern eine andere Frage stellen."))
         return [slot_set("handoff_offered", False), slot_set("failed_attempts", 0.0)]
 
 
@@ -76,15 +76,13 @@ class Handoff(Action):
         phone = f" Die zuständige Stelle erreichen Sie auch direkt: {nearby.name}, Tel. {nearby.phone}." \
             if nearby and nearby.phone else ""
         if available:
-            dispatcher.utter("Ich gebe Ihr Anliegen an eine Mitarbeiterin oder einen Mitarbeiter weiter. "
-                             f"Gleich meldet sich jemand hier im Chat – bitte haben Sie einen Moment Geduld.{phone}",
-                             custom={"kind": "handoff", "staff_available": True})
+            dispatcher.send(BotMessage(kind=Kind.HANDOFF, text=(
+                "Ich gebe Ihr Anliegen an eine Mitarbeiterin oder einen Mitarbeiter weiter. "
+                f"Gleich meldet sich jemand hier im Chat – bitte haben Sie einen Moment Geduld.{phone}")))
             return events
         opening = calendar.next_opening(office, now)
         when = f"{calendar.describe(opening, now)} wieder" if opening else "bald wieder"
-        dispatcher.utter(f"Unser Team ist gerade nicht im Dienst und ist {when} für Sie da.{phone}",
-                         custom={"kind": "handoff", "staff_available": False,
-                                 "back_at": opening.isoformat() if opening else None})
+        dispatcher.send(BotMessage(kind=Kind.HANDOFF, text=f"Unser Team ist gerade nicht im Dienst und ist {when} für Sie da.{phone}"))
         return [*events, followup("contact_form")]
 
 
@@ -119,8 +117,8 @@ class ValidateContactForm(Action):
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
         end_form = [slot_set("contact", None), slot_set("requested_slot", None), active_loop(None)]
         if tracker.intent in ("deny", "goodbye"):
-            dispatcher.utter("Kein Problem, dann ohne Rückruf. Sie erreichen uns auch über die Behördennummer 115 "
-                             "oder schreiben Sie uns später hier im Chat.", custom={"kind": "handoff"})
+            dispatcher.send(BotMessage(kind=Kind.HANDOFF, text="Kein Problem, dann ohne Rückruf. Sie erreichen uns auch "
+                                       "über die Behördennummer 115 oder schreiben Sie uns später hier im Chat."))
             return end_form
         candidate = tracker.slots_to_validate().get("contact")
         if candidate is None:
@@ -130,8 +128,9 @@ class ValidateContactForm(Action):
         if contact is None and answer is not None and not _looks_like_contact(tracker.text):
             return [*end_form, *answer.run(dispatcher, tracker, domain)]  # a new question: answer it
         if contact is None:
-            dispatcher.utter("Das sieht nicht nach einer E-Mail-Adresse oder Telefonnummer aus. Bitte prüfen Sie die "
-                             "Angabe, z. B. name@beispiel.de oder 0151 2345678 – oder schreiben Sie „nein“.")
+            dispatcher.send(BotMessage(kind=Kind.CONTACT_FORM, text=(
+                "Das sieht nicht nach einer E-Mail-Adresse oder Telefonnummer aus. Bitte prüfen Sie die "
+                "Angabe, z. B. name@beispiel.de oder 0151 2345678 – oder schreiben Sie „nein“.")))
         return [slot_set("contact", contact)]
 
 
@@ -145,7 +144,7 @@ class SubmitContact(Action):
         contact = tracker.slot("contact")
         if contact:
             self.sink.contact_left(tracker.sender_id, contact)
-            dispatcher.utter("Danke! Wir melden uns so bald wie möglich bei Ihnen. Ihre Kontaktdaten verwenden wir nur "
-                             "für diesen Rückruf und löschen sie danach.", custom={"kind": "handoff"})
+            dispatcher.send(BotMessage(kind=Kind.HANDOFF, text="Danke! Wir melden uns so bald wie möglich bei Ihnen. Ihre "
+                                       "Kontaktdaten verwenden wir nur für diesen Rückruf und löschen sie danach."))
         # The contact lives in the handoff record only, not in the dialogue state.
         return [slot_set("contact", None)]

@@ -13,6 +13,7 @@ from bot.dialogue.answers import office_answer
 from bot.dialogue.facets import facets_of
 from bot.dialogue.office_hours import OfficeCalendar, day_asked
 from bot.knowledge import KnowledgeHolder
+from bot.reply import BotMessage, Button, Kind, Source
 from retrieval.german_text import fold
 from retrieval.index_store import IndexBuild
 from retrieval.offices import Office
@@ -143,9 +144,8 @@ def main_offices(build: IndexBuild) -> list[Office]:
 def ask_which_office(dispatcher: Dispatcher, offices: list[Office]) -> list[Event]:
     """'Bürgerbüro' in a city with several: which one? One button per office."""
     shown = offices[:MAX_OFFICE_BUTTONS]
-    buttons = [{"title": o.name, "payload": "/ask_office" + json.dumps({"office": o.id})} for o in shown]
-    dispatcher.utter("Welche Stelle meinen Sie?", buttons=buttons, custom={
-        "kind": "clarify", "options": [{"office_id": o.id, "title": o.name} for o in shown]})
+    buttons = [Button(title=o.name, payload="/ask_office" + json.dumps({"office": o.id})) for o in shown]
+    dispatcher.send(BotMessage(kind=Kind.CLARIFY, text="Welche Stelle meinen Sie?", buttons=buttons))
     return []
 
 
@@ -153,7 +153,6 @@ def answer_with_office(dispatcher: Dispatcher, office: Office, calendar: OfficeC
                        lead: str | None = None, day: date | None = None) -> list[Event]:
     """Address, today's (or the asked day's) and the week's hours, contact and notes ("Vorsprache mit Termin")."""
     text = office_answer(office, calendar, calendar.now(), day)
-    dispatcher.utter(f"{lead}\n{text}" if lead else text,
-                     custom={"kind": "answer", "office_id": office.id,
-                             "sources": [{"title": office.name, "url": str(office.url)}] if office.url else []})
+    dispatcher.send(BotMessage(kind=Kind.ANSWER, text=f"{lead}\n{text}" if lead else text,
+                               sources=[Source(title=office.name, url=str(office.url))] if office.url else []))
     return [slot_set("last_office", office.id)]

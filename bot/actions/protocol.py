@@ -11,14 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.reply import BotMessage
+
 Event = dict[str, Any]
-
-
-def services_in(custom: dict[str, Any]) -> list[str]:
-    """The services a reply's ``custom`` payload names: the one answered and those offered as
-    buttons ("Welche Stelle meinen Sie?" offers offices, which are not services)."""
-    return ([custom["service_id"]] if custom.get("service_id") else []) + \
-        [o["service_id"] for o in custom.get("options") or [] if "service_id" in o]
 
 
 def slot_set(name: str, value: Any) -> Event:
@@ -82,15 +77,18 @@ class Tracker:
 
 @dataclass
 class Dispatcher:
-    """Collects the messages an action sends to the citizen."""
+    """Collects the messages an action sends to the citizen, as Rasa responses whose ``custom``
+    payload is the message (bot/reply.py); Rasa passes it through unchanged."""
 
     messages: list[dict[str, Any]] = field(default_factory=list)
 
-    def utter(self, text: str | None = None, *, response: str | None = None,
-              buttons: list[dict[str, str]] | None = None, custom: dict[str, Any] | None = None) -> None:
-        message: dict[str, Any] = {"text": text, "buttons": buttons or [], "elements": [], "custom": custom or {},
-                                   "template": response, "response": response, "image": None, "attachment": None}
-        self.messages.append(message)
+    def send(self, message: BotMessage) -> None:
+        self.messages.append({"text": None, "buttons": [], "elements": [], "custom": message.model_dump(mode="json"),
+                              "template": None, "response": None, "image": None, "attachment": None})
+
+    @property
+    def sent(self) -> list[BotMessage]:
+        return [BotMessage.model_validate(m["custom"]) for m in self.messages]
 
 
 class Action:

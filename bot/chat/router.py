@@ -1,14 +1,13 @@
 """Public chat API for the widget: /api/chat/...
 
-Start a conversation, send a message (the bot's replies come back directly and as events),
-stream events with resume (SSE, ``Last-Event-ID``), give feedback, delete the conversation.
+Start a conversation, send a message, receive every message once on the conversation's event
+stream (SSE, resumed with ``Last-Event-ID``) or by ``messages?after=``, give feedback, delete the
+conversation.
 The conversation id is a secret only the citizen's browser holds; there are no cookies.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
@@ -18,12 +17,12 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from bot.chat.schemas import ConversationCreated, FeedbackIn, Messages, MessageOut, NewMessage
+from bot.chat.schemas import Accepted, ConversationCreated, FeedbackIn, Messages, MessageOut, NewMessage
 from bot.chat.service import ChatService, ConversationNotFoundError
+from bot.chat.stream import message_stream
 from bot.events import EventBus
 from bot.settings import Settings
 
-KEEPALIVE_SECONDS = 15.0
 MAX_SEQ = 2_147_483_647  # fits every database's INTEGER
 Seq = Annotated[int, Query(ge=0, le=MAX_SEQ)]
 NOT_FOUND = "Dieses Gespräch gibt es nicht (mehr). Bitte starten Sie ein neues."
@@ -65,17 +64,17 @@ def chat_router(settings: Settings) -> APIRouter:
         limits.check(None, client_of(request))
         return ConversationCreated(conversation_id=chat.start())
 
-    @router.post("/conversations/{conversation_id}/messages", response_model=Messages,
-                 summary="Nachricht senden; Antworten des Bots kommen zurück",
+    @router.post("/conversations/{conversation_id}/messages", response_model=Accepted,
+                 summary="Nachricht senden; die Antworten kommen über /events (oder /messages?after=seq)",
                  responses={404: {"description": NOT_FOUND}, 429: {"description": TOO_MANY}})
-    def send(conversation_id: str, body: NewMessage, request: Request, chat: Service) -> Messages:
+    def send(conversation_id: str, body: NewMessage, request: Request, chat: Service) -> Accepted:
         limits.check(conversation_id, client_of(request))
         try:
-            replies = chat.send(conversation_id, body.text, body.label)
+            stored = chat.send(conversation_id, body.text, body.label)
             status = chat.status(conversation_id)
         except ConversationNotFoundError:
             raise HTTPException(404, NOT_FOUND) from None
-        return Messages(messages=[MessageOut.of(m) for m in replies], status=status)
+        return Accepted(seq=stored[0].seq, status=status)
 
     @router.get("/conversations/{conversation_id}/messages", response_model=Messages,
                 summary="Verlauf ab einer laufenden Nummer (nach Neuladen oder Verbindungsabbruch)")
@@ -100,7 +99,7 @@ def chat_router(settings: Settings) -> APIRouter:
         except ConversationNotFoundError:
             raise HTTPException(404, NOT_FOUND) from None
         bus: EventBus = request.app.state.bus
-        return StreamingResponse(_stream(chat, bus, request, conversation_id, start_after),
+        return StreamingResponse(message_stream(chat, bus, request, conversation_id, start_after),
                                  media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -124,24 +123,3 @@ def chat_router(settings: Settings) -> APIRouter:
         return Response(status_code=204)
 
     return router
-
-
-async def _stream(chat: ChatService, bus: EventBus, request: Request, conversation_id: str,
-                  after: int) -> AsyncIterator[str]:
-    status = None
-    yield "retry: 3000\n\n"
-    while not await request.is_disconnected():
-        try:
-            messages = await run_in_threadpool(chat.messages, conversation_id, after)
-            current = await run_in_threadpool(chat.status, conversation_id)
-        except ConversationNotFoundError:
-            yield "event: deleted\ndata: {}\n\n"
-            return
-        for message in messages:
-            after = message.seq
-            yield f"id: {message.seq}\nevent: message\ndata: {MessageOut.of(message).model_dump_json()}\n\n"
-        if current != status:
-            status = current
-            yield f"event: status\ndata: {json.dumps({'status': status})}\n\n"
-        if not await bus.wait(conversation_id, KEEPALIVE_SECONDS):
-            yield ": keepalive\n\n"

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.reply import BotMessage, Kind
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -28,38 +30,27 @@ class ConversationCreated(BaseModel):
     conversation_id: str = Field(description="Geheime Kennung des Gesprächs; nur der Browser kennt sie")
 
 
-class Button(BaseModel):
-    title: str
-    payload: str
-    summary: str | None = Field(None, description="Eine Zeile dazu, worum es bei der angebotenen Leistung geht")
+class MessageOut(BotMessage):
+    """A message of the conversation: the reply contract (bot/reply.py) with its place and sender."""
 
-
-class Source(BaseModel):
-    title: str
-    url: str
-    updated: str | None = None
-
-
-class MessageOut(BaseModel):
     seq: int = Field(description="Laufende Nummer im Gespräch; zum Fortsetzen nach einem Verbindungsabbruch")
     sender: Literal["citizen", "bot", "staff", "system"]
-    text: str
     created_at: datetime
-    kind: str | None = Field(None, description="answer, clarify, handoff, handoff_offer, decline, smalltalk, error")
-    buttons: list[Button] = []
-    sources: list[Source] = []
-    links: dict[str, str] = {}
-    see_also: list[Source] = Field([], description="Eine fast gleich gut passende zweite Seite zur Antwort")
+    kind: Kind | None = None  # a citizen's message has none
 
     @classmethod
     def of(cls, message: Any) -> MessageOut:
-        p = message.payload or {}
         created = message.created_at
         if created.tzinfo is None:  # SQLite drops the zone; we store UTC
             created = created.replace(tzinfo=timezone.utc)
-        return cls(seq=message.seq, sender=message.sender, text=message.text, created_at=created,
-                   kind=p.get("kind"), buttons=p.get("buttons") or [], sources=p.get("sources") or [],
-                   links=p.get("links") or {}, see_also=p.get("see_also") or [])
+        return cls.model_validate({**(message.payload or {}), "text": message.text, "seq": message.seq,
+                                   "sender": message.sender, "created_at": created})
+
+
+class Accepted(BaseModel):
+    seq: int = Field(description="Laufende Nummer der gesendeten Nachricht; die Antworten folgen ihr. Wenn diese "
+                     "Antwort kommt, sind sie gespeichert und auf /events unterwegs.")
+    status: str = Field(description="bot, waiting (an das Team übergeben), staff (Mitarbeiter/in im Chat), closed")
 
 
 class Messages(BaseModel):

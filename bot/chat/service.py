@@ -11,15 +11,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from bot.actions.handoff import CONTACT_MARKER, normalise_contact
-from bot.actions.protocol import services_in
 from bot.db import repository as repo
 from bot.db.models import Conversation, Message
 from bot.db.session import Database
 from bot import metrics
 from bot.events import EventBus
 from bot.privacy import mask_pii
-from bot.rasa_client import APOLOGY, RasaClient, RasaUnavailableError
+from bot.rasa_client import APOLOGY, Intent, RasaClient, RasaUnavailableError
+from bot.reply import BotMessage, Button, Kind
 
 log = logging.getLogger(__name__)
 STAFF_PAYLOAD = "/request_human"
@@ -29,24 +31,27 @@ class ConversationNotFoundError(LookupError):
     pass
 
 
-def merge_rasa_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rasa's REST channel sends text and custom JSON as separate items: join them per reply."""
-    merged: list[dict[str, Any]] = []
-    for item in raw:
-        if item.get("text") is not None or item.get("buttons"):
-            merged.append({"text": item.get("text") or "", "buttons": item.get("buttons") or [], "custom": {}})
-        elif isinstance(item.get("custom"), dict):
-            if merged and not merged[-1]["custom"]:
-                merged[-1]["custom"] = item["custom"]
-            else:
-                merged.append({"text": "", "buttons": [], "custom": item["custom"]})
-    return merged
+def reply_of(item: dict[str, Any]) -> BotMessage:
+    """One message of Rasa's answer as the reply contract: actions and domain responses carry it as
+    ``custom``. A plain text response (one added to the domain without ``custom``) is small talk."""
+    custom = item.get("custom")
+    if isinstance(custom, dict) and custom:
+        return BotMessage.model_validate(custom)
+    log.warning("Antwort ohne Vertrag (custom) in Rasas Domäne: %.60s", item.get("text") or "")
+    return BotMessage(kind=Kind.SMALLTALK, text=item.get("text") or "",
+                      buttons=[Button(title=b.get("title", ""), payload=b.get("payload", "")) for b in item.get("buttons") or []])
+
+
+APOLOGY_MESSAGE = BotMessage(kind=Kind.ERROR, text=APOLOGY,
+                             buttons=[Button(title="Mit einer Person sprechen", payload=STAFF_PAYLOAD)])
+HANDED_OVER = BotMessage(kind=Kind.HANDOFF, text="Ihr Anliegen wurde an das Team weitergegeben. Eine Mitarbeiterin "
+                                                 "oder ein Mitarbeiter meldet sich hier im Chat.")
 
 
 class ChatService:
     def __init__(self, db: Database, rasa: RasaClient, bus: EventBus,
-                 prepare: Callable[[str], None] | None = None):
-        """``prepare`` sees each text just before Rasa does (the service embeds it there, see KnowledgeHolder)."""
+                 prepare: Callable[[str], dict[str, str]] | None = None):
+        """``prepare`` gives the metadata Rasa gets with a text (its intent vector, KnowledgeHolder.message_metadata)."""
         self.db, self.rasa, self.bus, self.prepare = db, rasa, bus, prepare
 
     def start(self) -> str:
@@ -69,7 +74,7 @@ class ChatService:
             conversation = self._conversation(s, conversation_id, lock=True)
             last_bot = repo.last_bot_message(s, conversation_id)
             to_rasa = stored = mask_pii(text)
-            asking_contact = last_bot is not None and bool(last_bot.payload.get("ask_contact"))
+            asking_contact = last_bot is not None and last_bot.payload.get("kind") == Kind.CONTACT_FORM
             if asking_contact:
                 contact = normalise_contact(text)
                 if contact:  # given on purpose for a callback: kept apart, only until closed
@@ -87,36 +92,30 @@ class ChatService:
         return self._ask_rasa(conversation_id, to_rasa, text, citizen.seq - 1)
 
     def _ask_rasa(self, conversation_id: str, to_rasa: str, original: str, after_seq: int) -> list[Message]:
+        """One call to Rasa: the message with its intent vector out, the replies and the intent back."""
         started = time.perf_counter()
-        if self.prepare:
-            self.prepare(to_rasa)
+        metadata = self.prepare(to_rasa) if self.prepare else {}
         try:
-            replies = merge_rasa_messages(self.rasa.send(conversation_id, to_rasa))
-            latest = (self.rasa.tracker(conversation_id).get("latest_message") or {}) if replies else {}
-        except RasaUnavailableError as e:
+            turn = self.rasa.send(conversation_id, to_rasa, metadata)
+            replies, intent = [reply_of(item) for item in turn.messages], turn.intent
+        except (RasaUnavailableError, ValidationError) as e:
             metrics.RASA_ERRORS.inc()
-            log.error("Rasa nicht erreichbar: %s", e)
+            log.error("Rasa nicht erreichbar oder Antwort ungültig: %s", e)
             if original == STAFF_PAYLOAD:  # the apology's button still reaches staff
                 return self.request_staff(conversation_id, after_seq)
-            replies = [{"text": APOLOGY, "custom": {"kind": "error"},
-                        "buttons": [{"title": "Mit einer Person sprechen", "payload": STAFF_PAYLOAD}]}]
-            latest = {}
+            replies, intent = [APOLOGY_MESSAGE], Intent()
         latency = (time.perf_counter() - started) * 1000
-        intent = latest.get("intent") or {}
         metrics.TURN_SECONDS.observe(latency / 1000)
-        metrics.TURNS.labels((replies[0].get("custom") or {}).get("kind") or "none" if replies else "none").inc()
+        metrics.TURNS.labels(replies[0].kind.value if replies else "none").inc()
         with self.db.session() as s:
             conversation = self._conversation(s, conversation_id, lock=True)
             for i, reply in enumerate(replies):
-                custom = reply.get("custom") or {}
                 meta = {}
                 if i == 0:  # the turn's metadata goes on its first bot message
-                    retrieved = services_in(custom) + list(custom.get("services") or [])
-                    meta = {"intent": intent.get("name"), "intent_confidence": intent.get("confidence"),
-                            "confidence": custom.get("confidence"), "retrieved": retrieved or None,
-                            "outcome": custom.get("kind"), "latency_ms": round(latency, 1)}
-                payload = {"buttons": reply.get("buttons") or [], **custom}
-                repo.add_message(s, conversation, "bot", reply.get("text") or "", payload, **meta)
+                    meta = {"intent": intent.name, "intent_confidence": intent.confidence,
+                            "confidence": reply.confidence, "retrieved": reply.service_ids or None,
+                            "outcome": reply.kind.value, "latency_ms": round(latency, 1)}
+                repo.add_message(s, conversation, "bot", reply.text, reply.payload(), **meta)
             new = repo.messages_after(s, conversation_id, after_seq)
         self.bus.notify(conversation_id)
         return new
@@ -126,8 +125,7 @@ class ChatService:
         with self.db.session() as s:
             conversation = self._conversation(s, conversation_id, lock=True)
             repo.mark_handoff(s, conversation, staff_available=True)
-            repo.add_message(s, conversation, "system", "Ihr Anliegen wurde an das Team weitergegeben. "
-                             "Eine Mitarbeiterin oder ein Mitarbeiter meldet sich hier im Chat.", {"kind": "handoff"})
+            repo.add_message(s, conversation, "system", HANDED_OVER.text, HANDED_OVER.payload())
             new = repo.messages_after(s, conversation_id, after_seq)
         self.bus.notify(conversation_id)
         return new

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, facet_lead
 from bot.dialogue.facets import facet_section
 from bot.dialogue.office_hours import OfficeCalendar
+from bot.reply import BotMessage, Kind, Link, Source
 from retrieval.chunking import OVERVIEW, plain_text, sections
 from retrieval.documents import Document
 from retrieval.german_text import sentences
@@ -19,12 +18,6 @@ MAX_ANSWER_CHARS = 450
 MAX_SUMMARY_CHARS = 110
 # "Was kostet das und was muss ich mitbringen?": both facets, at most two.
 MAX_FACETS_ANSWERED = 2
-
-
-@dataclass(frozen=True)
-class Answer:
-    text: str
-    custom: dict[str, Any]  # structured data for the widget: kind, sources, links
 
 
 def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
@@ -87,19 +80,16 @@ def office_line(offices: list[Office], calendar: OfficeCalendar, now: datetime) 
     return f"Zuständig: {where}{more} – {hours}{contact}."
 
 
-def source_custom(doc: Document, kind: str, **extra: Any) -> dict[str, Any]:
-    meta = doc.meta
-    return {"kind": kind, "service_id": doc.id,
-            "sources": [{"title": meta.title, "url": str(meta.url), "updated": meta.updated.isoformat()}],
-            "links": {k: str(v) for k, v in (("booking", meta.booking_url), ("online", meta.online_service_url)) if v},
-            **extra}
+def page_source(doc: Document) -> Source:
+    return Source(url=str(doc.meta.url), title=doc.meta.title, date=doc.meta.updated)
 
 
 def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, str] | None, offices: list[Office],
                          calendar: OfficeCalendar, now: datetime, confidence: float | None = None,
-                         see_also: tuple[str, str] | None = None) -> Answer:
-    """The asked facet first (facet_lead), else the best section; then office and links, a nearly
-    tied second page (``see_also``: title, url) and the source with its date."""
+                         see_also: tuple[str, str] | None = None) -> BotMessage:
+    """The asked facet first (facet_lead), else the best section; then the office. Source with its
+    date, booking and online links and a nearly tied second page (``see_also``: title, url) are
+    fields of the message, not lines of its text."""
     meta = doc.meta
     office = office_line(offices, calendar, now)
     lines: list[str] = []
@@ -113,20 +103,16 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
     if office and office not in lines and (not facets or {"appointment", "where", "contact"} & set(facets)):
         lines.append(office)
     said = "\n".join(lines)
+    links = []
     if meta.booking_url and str(meta.booking_url) not in said:
-        lines.append(f"Termin buchen: {meta.booking_url}")
+        links.append(Link(kind="booking", url=str(meta.booking_url), title="Termin buchen"))
     if meta.online_service_url and str(meta.online_service_url) not in said and (
             "online" in facets or not facets or "appointment" in facets):
-        lines.append(f"Online erledigen: {meta.online_service_url}")
+        links.append(Link(kind="online", url=str(meta.online_service_url), title="Online erledigen"))
     if see_also:
-        lines.append(f"Passt vielleicht auch: {see_also[0]} – {see_also[1]}")
-    lines.append(f"Quelle: {meta.url} (Stand: {meta.updated:%d.%m.%Y})")
-    custom = source_custom(doc, "answer", facets=facets)
-    if see_also:
-        custom["see_also"] = [{"title": see_also[0], "url": see_also[1]}]
-    if confidence is not None:
-        custom["confidence"] = round(confidence, 3)
-    return Answer("\n".join(lines), custom)
+        links.append(Link(kind="related", url=see_also[1], title=see_also[0]))
+    return BotMessage(kind=Kind.ANSWER, text=said, sources=[page_source(doc)], links=links, service_ids=[doc.id],
+                      confidence=None if confidence is None else round(confidence, 3))
 
 
 def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, asked_day: date | None = None) -> str:
@@ -148,6 +134,4 @@ def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, asked
         parts.append(contact)
     if office.note and office.note.rstrip(".").casefold() != today.rstrip(".").casefold():  # not twice
         parts.append(office.note)
-    if office.url:
-        parts.append(f"Mehr: {office.url}")
     return "\n".join(parts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 import pytest
@@ -16,6 +16,8 @@ from bot.actions.protocol import Dispatcher, Tracker
 from bot.actions.webhook import build_actions
 from bot.knowledge import KnowledgeHolder
 from bot.main import create_app
+from bot.rasa.components import intent_vector
+from bot.reply import Link, Source
 from retrieval.embedder import INTENT_PROMPT
 from retrieval.offices import load_offices
 from tests.bot.conftest import RecordingSink
@@ -35,7 +37,18 @@ def tracker(text: str, intent: str = "ask_service", slots: dict | None = None, e
 def run(actions, name: str, payload: dict):
     dispatcher = Dispatcher()
     events = actions[name].run(dispatcher, Tracker.from_json(payload), {})
-    return dispatcher.messages, {e["name"]: e.get("value") for e in events if e["event"] == "slot"}, events
+    return dispatcher.sent, {e["name"]: e.get("value") for e in events if e["event"] == "slot"}, events
+
+
+def office_shown(message) -> str | None:
+    """The id of the office whose card a message shows (its name in bold), if any."""
+    offices, _ = load_offices(SAMPLE_KB)
+    return next((o.id for o in offices.values() if f"**{o.name}**" in message.text), None)
+
+
+def offices_offered(message) -> list[str]:
+    """The offices a "Welche Stelle meinen Sie?" message offers, from its buttons."""
+    return [json.loads(b.payload[len("/ask_office"):])["office"] for b in message.buttons]
 
 
 @pytest.fixture
@@ -50,26 +63,30 @@ def test_confident_answer_is_short_with_source_date_office_and_links(actions, at
     at_time(WEDNESDAY_10)
     messages, slots, _ = run(actions, "action_answer_from_kb", tracker("Was kostet ein Reisepass?"))
     (message,) = messages
-    text = message["text"]
+    text = message.text
     assert text.startswith("**Reisepass beantragen – Kosten:**\n- 70 Euro ab 24 Jahren")
     assert "70 Euro ab 24 Jahren" in text and len(text) < 900
-    assert "Quelle: https://www.musterstadt.example/buergerservice/reisepass (Stand: 14.10.2026)" in text
-    assert "Termin buchen: https://termine.musterstadt.example/buergerbuero" in text
-    assert message["custom"]["kind"] == "answer" and message["custom"]["service_id"] == "reisepass-beantragen"
+    # Source, date and links are fields of the message, not lines of its text.
+    assert message.sources == [Source(url="https://www.musterstadt.example/buergerservice/reisepass",
+                                      title="Reisepass beantragen", date=date(2026, 10, 14))]
+    assert Link(kind="booking", url="https://termine.musterstadt.example/buergerbuero", title="Termin buchen") in message.links
+    assert "Quelle" not in text and "https://" not in text
+    assert message.kind == "answer" and message.service_ids[0] == "reisepass-beantragen"
     assert slots["last_service"] == "reisepass-beantragen" and slots["failed_attempts"] == 0
 
 
 def test_answer_names_office_with_todays_hours(actions, at_time):
     at_time(WEDNESDAY_10)
     messages, _, _ = run(actions, "action_answer_from_kb", tracker("Wie melde ich meinen Hund an?"))
-    assert "Zuständig: Steueramt und Stadtkasse, Rathausplatz 1, 12345 Musterstadt – heute 08:30–12:00 Uhr" in messages[0]["text"]
-    assert "Online erledigen: https://buergerportal.musterstadt.example/hundesteuer" in messages[0]["text"]
+    assert "Zuständig: Steueramt und Stadtkasse, Rathausplatz 1, 12345 Musterstadt – heute 08:30–12:00 Uhr" in messages[0].text
+    assert [(link.kind, link.url) for link in messages[0].links] == [
+        ("online", "https://buergerportal.musterstadt.example/hundesteuer")]
 
 
 def test_holiday_closes_the_office(actions, at_time):
     at_time(datetime(2026, 12, 25, 10, 0))  # Christmas, a Friday
     messages, _, _ = run(actions, "action_answer_from_kb", tracker("Wie melde ich meinen Hund an?"))
-    assert "heute geschlossen (Erster Weihnachtstag)" in messages[0]["text"]
+    assert "heute geschlossen (Erster Weihnachtstag)" in messages[0].text
 
 
 @pytest.mark.parametrize(("question", "expected"), [
@@ -80,28 +97,28 @@ def test_holiday_closes_the_office(actions, at_time):
 def test_follow_up_refers_to_last_service(actions, question, expected):
     messages, slots, _ = run(actions, "action_answer_from_kb",
                              tracker(question, slots={"last_service": "personalausweis-beantragen"}))
-    assert messages[0]["custom"]["service_id"] == "personalausweis-beantragen"
-    assert expected in messages[0]["text"]
+    assert messages[0].service_ids[0] == "personalausweis-beantragen"
+    assert expected in messages[0].text
 
 
 def test_a_phone_question_as_a_follow_up_shows_the_office_with_its_number(actions, at_time):
     at_time(WEDNESDAY_10)
     messages, _, _ = run(actions, "action_answer_from_kb",
                          tracker("und wie erreiche ich die telefonisch?", slots={"last_service": "hundesteuer-anmelden"}))
-    assert messages[0]["custom"]["service_id"] == "hundesteuer-anmelden"
-    assert "Zuständig: Steueramt und Stadtkasse" in messages[0]["text"] and "Tel. 01234" in messages[0]["text"]
+    assert messages[0].service_ids[0] == "hundesteuer-anmelden"
+    assert "Zuständig: Steueramt und Stadtkasse" in messages[0].text and "Tel. 01234" in messages[0].text
 
 
 def test_an_office_question_naming_a_service_answers_with_that_services_page(actions, at_time):
     at_time(WEDNESDAY_10)
     messages, slots, _ = run(actions, "action_office_info", tracker(
         "Wo kann ich einen Reisepass beantragen?", intent="ask_office", slots={"last_service": "hundesteuer-anmelden"}))
-    assert messages[0]["custom"]["service_id"] == "reisepass-beantragen" == slots["last_service"]
-    assert "Zuständig: Bürgerbüro" in messages[0]["text"]
+    assert messages[0].service_ids[0] == "reisepass-beantragen" == slots["last_service"]
+    assert "Zuständig: Bürgerbüro" in messages[0].text
     # Unsure which service, and no office to go by: ask back with services, not with a list of offices.
     messages, slots, _ = run(actions, "action_office_info", tracker(
         "Die Nachbarn feiern jeden Abend laut, wen kann ich anrufen?", intent="ask_office"))
-    assert messages[0]["custom"]["kind"] == "clarify"
+    assert messages[0].kind == "clarify"
     assert "laerm-und-stoerungen-melden" in slots["offered_services"]
 
 
@@ -112,8 +129,7 @@ def test_an_office_question_naming_a_service_answers_with_that_services_page(act
 def test_a_short_question_about_another_service_is_not_a_follow_up(actions, question, family):
     messages, slots, _ = run(actions, "action_answer_from_kb",
                              tracker(question, slots={"last_service": "personalausweis-beantragen"}))
-    custom = messages[0]["custom"]
-    named = [custom["service_id"]] if custom["kind"] == "answer" else [o["service_id"] for o in custom["options"]]
+    named = messages[0].service_ids
     assert family in named[0] and "personalausweis-beantragen" not in named
 
 
@@ -122,16 +138,16 @@ def test_a_follow_up_right_after_asking_back_asks_which_service_is_meant(actions
     messages, slots, _ = run(actions, "action_answer_from_kb", tracker(
         "wie lange dauert das?", slots={"offered_services": offered, "last_service": "hundesteuer-anmelden"}))
     (message,) = messages
-    assert message["text"] == "Zu welcher dieser Leistungen möchten Sie das wissen?"
-    assert [o["service_id"] for o in message["custom"]["options"]] == offered == slots["offered_services"]
-    assert message["buttons"][-1]["payload"] == "/none_of_these"
+    assert message.text == "Zu welcher dieser Leistungen möchten Sie das wissen?"
+    assert message.service_ids == offered == slots["offered_services"]
+    assert message.buttons[-1].payload == "/none_of_these"
     # The button then answers the question asked before it: how long it takes.
     events = [{"event": "user", "text": "wie lange dauert das?"}, {"event": "user", "text": "/choose_service"}]
     messages, _, _ = run(actions, "action_answer_from_kb", tracker(
         "/choose_service", intent="choose_service", events=events,
         entities=[{"entity": "service_id", "value": "personalausweis-beantragen"}]))
-    assert messages[0]["custom"]["service_id"] == "personalausweis-beantragen"
-    assert messages[0]["custom"]["facets"] == ["deadline"]
+    assert messages[0].service_ids[0] == "personalausweis-beantragen"
+    assert "– Dauer und Fristen:**" in messages[0].text.splitlines()[0]  # the facet asked before the buttons
 
 
 def test_unsure_retrieval_asks_back_with_buttons(bot_settings, real_embedder):
@@ -139,8 +155,8 @@ def test_unsure_retrieval_asks_back_with_buttons(bot_settings, real_embedder):
     registry = build_actions(KnowledgeHolder(strict, real_embedder), strict, RecordingSink())
     messages, slots, _ = run(registry, "action_answer_from_kb", tracker("Ich brauche eine Urkunde"))
     (message,) = messages
-    assert message["text"].startswith("Ich bin mir nicht ganz sicher. Meinten Sie")
-    payloads = [b["payload"] for b in message["buttons"]]
+    assert message.text.startswith("Ich bin mir nicht ganz sicher. Meinten Sie")
+    payloads = [b.payload for b in message.buttons]
     assert 3 <= len(payloads) <= 4 and payloads[-1] == "/none_of_these"
     assert all(p.startswith('/choose_service{"service_id":"') for p in payloads[:-1])
     assert "urkunden-bestellen" in slots["offered_services"]
@@ -151,29 +167,29 @@ def test_button_answers_directly(actions):
     payload = tracker("/choose_service", intent="choose_service", events=events,
                       entities=[{"entity": "service_id", "value": "urkunden-bestellen"}])
     messages, slots, _ = run(actions, "action_answer_from_kb", payload)
-    assert messages[0]["custom"]["service_id"] == "urkunden-bestellen"
-    assert "12 Euro" in messages[0]["text"]  # the facet of the original question (cost)
+    assert messages[0].service_ids[0] == "urkunden-bestellen"
+    assert "12 Euro" in messages[0].text  # the facet of the original question (cost)
 
 
 def test_two_failures_in_a_row_offer_staff(actions):
     first, slots, _ = run(actions, "action_answer_from_kb", tracker("xqzv wbbrt flumm"))
-    assert first[0]["custom"]["kind"] == "decline" and slots["failed_attempts"] == 1
+    assert first[0].kind == "decline" and slots["failed_attempts"] == 1
     second, slots, _ = run(actions, "action_answer_from_kb",
                            tracker("xqzv wbbrt flumm zwo", slots={"failed_attempts": 1.0}))
-    assert second[0]["custom"]["kind"] == "handoff_offer"
-    assert [b["payload"] for b in second[0]["buttons"]] == ["/affirm", "/deny"]
+    assert second[0].kind == "handoff_offer"
+    assert [b.payload for b in second[0].buttons] == ["/affirm", "/deny"]
     assert slots["handoff_offered"] is True
 
 
 def test_none_of_these_offers_staff(actions):
     messages, slots, _ = run(actions, "action_none_of_these", tracker("/none_of_these", intent="none_of_these"))
-    assert messages[0]["custom"]["kind"] == "handoff_offer" and slots["failed_attempts"] == 1
+    assert messages[0].kind == "handoff_offer" and slots["failed_attempts"] == 1
 
 
 def test_handoff_within_office_hours(actions, at_time):
     at_time(WEDNESDAY_10)
     messages, slots, events = run(actions, "action_handoff", tracker("Mensch bitte", intent="request_human"))
-    assert "Gleich meldet sich jemand" in messages[0]["text"]
+    assert "Gleich meldet sich jemand" in messages[0].text
     assert slots["handoff"] is True and not [e for e in events if e["event"] == "followup"]
     assert actions["_sink"].handoffs == [("test", True)]
 
@@ -181,7 +197,7 @@ def test_handoff_within_office_hours(actions, at_time):
 def test_handoff_outside_hours_says_when_and_opens_contact_form(actions, at_time):
     at_time(SUNDAY_11)
     messages, _, events = run(actions, "action_handoff", tracker("Mensch bitte", intent="request_human"))
-    assert "ist morgen ab 08:00 Uhr wieder für Sie da" in messages[0]["text"]
+    assert "ist morgen ab 08:00 Uhr wieder für Sie da" in messages[0].text
     assert {"event": "followup", "name": "contact_form"} in events
     assert actions["_sink"].handoffs == [("test", False)]
 
@@ -190,17 +206,17 @@ def test_handoff_after_an_answer_names_the_offices_number(actions, at_time):
     at_time(SUNDAY_11)  # "Kann ich da anrufen?" is a wish for a person; the number helps when staff are off
     messages, _, _ = run(actions, "action_handoff", tracker(
         "Kann ich da irgendwo anrufen?", intent="request_human", slots={"last_service": "hundesteuer-anmelden"}))
-    assert "erreichen Sie auch direkt: Steueramt und Stadtkasse, Tel. 01234" in messages[0]["text"]
+    assert "erreichen Sie auch direkt: Steueramt und Stadtkasse, Tel. 01234" in messages[0].text
     # Only when the citizen asked about calling: after a failed question the last service may be another topic.
     plain, _, _ = run(actions, "action_handoff", tracker(
         "Mensch bitte", intent="request_human", slots={"last_service": "hundesteuer-anmelden"}))
-    assert "direkt" not in plain[0]["text"]
+    assert "direkt" not in plain[0].text
 
 
 def test_next_opening_skips_holidays(actions, at_time):
     at_time(datetime(2026, 12, 24, 20, 0))  # Thursday evening before Christmas
     messages, _, _ = run(actions, "action_handoff", tracker("Mensch bitte", intent="request_human"))
-    assert "am Montag, 28.12., ab 08:00 Uhr" in messages[0]["text"]
+    assert "am Montag, 28.12., ab 08:00 Uhr" in messages[0].text
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -217,41 +233,41 @@ def test_contact_form_validates_and_submits(actions):
     validate = lambda text, intent="inform": run(actions, "validate_contact_form", tracker(  # noqa: E731
         text, intent=intent, events=[{"event": "user", "text": text}, {"event": "slot", "name": "contact", "value": text}]))
     bad_messages, bad_slots, _ = validate("meine mail ist kaputt")
-    assert bad_slots == {"contact": None} and "E-Mail-Adresse oder Telefonnummer" in bad_messages[0]["text"]
+    assert bad_slots == {"contact": None} and "E-Mail-Adresse oder Telefonnummer" in bad_messages[0].text
     _, good_slots, _ = validate("Max@Example.org")
     assert good_slots == {"contact": "Max@example.org"}
     # A new question instead of a contact ends the form and gets its answer; a mistyped number does not.
     question, question_slots, events = validate("Was kostet ein Reisepass?", intent="ask_service")
     assert {"event": "active_loop", "name": None} in events and question_slots["contact"] is None
-    assert question[0]["custom"]["service_id"] == "reisepass-beantragen"
+    assert question[0].service_ids[0] == "reisepass-beantragen"
     typo, _, typo_events = validate("0151 23", intent="ask_service")
-    assert "E-Mail-Adresse oder Telefonnummer" in typo[0]["text"] and {"event": "active_loop", "name": None} not in typo_events
+    assert "E-Mail-Adresse oder Telefonnummer" in typo[0].text and {"event": "active_loop", "name": None} not in typo_events
     messages, slots, _ = run(actions, "action_submit_contact", tracker("x", slots={"contact": "Max@example.org"}))
     assert actions["_sink"].contacts == [("test", "Max@example.org")] and slots == {"contact": None}
-    assert "löschen sie danach" in messages[0]["text"]
+    assert "löschen sie danach" in messages[0].text
 
 
 def test_refusing_the_contact_form_is_fine(actions):
     messages, slots, events = run(actions, "validate_contact_form", tracker("nein danke", intent="deny"))
     assert {"event": "active_loop", "name": None} in events and slots["contact"] is None
-    assert "Kein Problem" in messages[0]["text"]
+    assert "Kein Problem" in messages[0].text
 
 
 def test_office_info(actions, at_time):
     at_time(WEDNESDAY_10)
     messages, _, _ = run(actions, "action_office_info", tracker("Wann hat das Standesamt offen?", intent="ask_office"))
-    assert messages[0]["text"].startswith("**Standesamt Musterstadt**\nRathausplatz 3, 12345 Musterstadt\nHeute 08:30–12:00 Uhr.")
+    assert messages[0].text.startswith("**Standesamt Musterstadt**\nRathausplatz 3, 12345 Musterstadt\nHeute 08:30–12:00 Uhr.")
     where, _, _ = run(actions, "action_office_info",
                       tracker("wo genau?", intent="ask_office", slots={"last_service": "fahrzeug-zulassen"}))
-    assert where[0]["custom"]["office_id"] == "strassenverkehrsamt"
+    assert office_shown(where[0]) == "strassenverkehrsamt"
 
 
 def test_where_after_a_page_without_office_names_the_general_enquiries(actions, at_time):
     at_time(WEDNESDAY_10)
     messages, slots, _ = run(actions, "action_office_info", tracker(
         "wo genau?", intent="ask_office", slots={"last_service": "faq-briefwahl"}))
-    assert messages[0]["text"].startswith("Für „Wie beantrage ich Briefwahl?“ ist keine eigene Stelle angegeben.")
-    assert messages[0]["custom"]["office_id"] == "servicecenter" and "Tel. 115" in messages[0]["text"]
+    assert messages[0].text.startswith("Für „Wie beantrage ich Briefwahl?“ ist keine eigene Stelle angegeben.")
+    assert office_shown(messages[0]) == "servicecenter" and "Tel. 115" in messages[0].text
 
 
 def test_a_question_with_its_own_subject_is_not_taken_for_a_follow_up(actions):
@@ -259,7 +275,7 @@ def test_a_question_with_its_own_subject_is_not_taken_for_a_follow_up(actions):
     question = "Ich hab einen Strafzettel bekommen, wo kann ich Einspruch einlegen?"
     messages, slots, _ = run(actions, "action_answer_from_kb",
                              tracker(question, slots={"last_service": "hundesteuer-anmelden"}))
-    assert messages[0]["custom"]["kind"] == "decline" and "last_service" not in slots
+    assert messages[0].kind == "decline" and "last_service" not in slots
 
 
 def test_office_follow_up_stays_with_the_office_just_discussed(actions, at_time):
@@ -269,16 +285,16 @@ def test_office_follow_up_stays_with_the_office_just_discussed(actions, at_time)
     # "und am Samstag?" names no office: the one just discussed, not the last service's.
     again, _, _ = run(actions, "action_office_info", tracker(
         "und am Samstag?", intent="ask_office", slots={"last_office": "standesamt", "last_service": "fahrzeug-zulassen"}))
-    assert again[0]["custom"]["office_id"] == "standesamt"
-    assert again[0]["text"].splitlines()[2] == "Am Samstag, 28.11., geschlossen."  # the day asked, not today
+    assert office_shown(again[0]) == "standesamt"
+    assert again[0].text.splitlines()[2] == "Am Samstag, 28.11., geschlossen."  # the day asked, not today
     # The same when the NLU takes it for a service question: the search cannot place it.
     monday, _, _ = run(actions, "action_answer_from_kb", tracker("und am Montag?", slots={"last_office": "standesamt"}))
-    assert monday[0]["custom"]["office_id"] == "standesamt"
-    assert monday[0]["text"].splitlines()[2] == "Am Montag, 30.11., 08:30–12:00 Uhr."
+    assert office_shown(monday[0]) == "standesamt"
+    assert monday[0].text.splitlines()[2] == "Am Montag, 30.11., 08:30–12:00 Uhr."
     # A facet question the search cannot place is answered with that office (its notes say "mit Termin").
     walk_in, _, _ = run(actions, "action_answer_from_kb", tracker(
         "kann ich da einfach so vorbeikommen?", slots={"last_office": "buergerbuero-mitte"}))
-    assert walk_in[0]["custom"]["office_id"] == "buergerbuero-mitte" and "ohne Termin" in walk_in[0]["text"]
+    assert office_shown(walk_in[0]) == "buergerbuero-mitte" and "ohne Termin" in walk_in[0].text
     # A service answer afterwards makes that service's office the one meant.
     _, slots, _ = run(actions, "action_answer_from_kb", tracker("Wie melde ich meinen Hund an?"))
     assert slots["last_office"] is None and slots["last_service"] == "hundesteuer-anmelden"
@@ -292,23 +308,23 @@ def test_an_office_name_that_fits_several_offices_asks_which_one(actions, at_tim
     for text in ("Wann hat das Bürgerbüro offen?", "Wann hat das Bürgerbüro in Musterstadt offen?"):
         messages, slots, _ = run(actions, "action_office_info",
                                  tracker(text, intent="ask_office", entities=lookup_word))
-        assert messages[0]["custom"]["kind"] == "clarify" and slots == {}
-        assert {o["office_id"] for o in messages[0]["custom"]["options"]} == both
+        assert messages[0].kind == "clarify" and slots == {}
+        assert set(offices_offered(messages[0])) == both
     # A button names its office by id, as Rasa passes it on from the payload.
-    payload = messages[0]["buttons"][1]["payload"]
+    payload = messages[0].buttons[1].payload
     assert payload.startswith("/ask_office{")
     assert json.loads(payload[len("/ask_office"):]) == {"office": "buergerbuero-nord"}
     chosen, slots, _ = run(actions, "action_office_info", tracker(
         payload, intent="ask_office", entities=[{"entity": "office", "value": "buergerbuero-nord"}]))
-    assert chosen[0]["custom"]["office_id"] == "buergerbuero-nord" and slots == {"last_office": "buergerbuero-nord"}
+    assert office_shown(chosen[0]) == "buergerbuero-nord" and slots == {"last_office": "buergerbuero-nord"}
     # The full name decides, though the entity is only the lookup word ("Bürgerbüro").
     nord, _, _ = run(actions, "action_office_info", tracker(
         "Wann hat das Bürgerbüro Nord offen?", intent="ask_office", entities=lookup_word))
-    assert nord[0]["custom"]["office_id"] == "buergerbuero-nord"
+    assert office_shown(nord[0]) == "buergerbuero-nord"
     # The one just discussed decides too.
     again, _, _ = run(actions, "action_office_info", tracker(
         "Hat das Bürgerbüro am Samstag auf?", intent="ask_office", slots={"last_office": "buergerbuero-nord"}))
-    assert again[0]["custom"]["office_id"] == "buergerbuero-nord"
+    assert office_shown(again[0]) == "buergerbuero-nord"
 
 
 def test_a_word_that_only_starts_like_an_office_name_names_no_office():
@@ -326,7 +342,8 @@ def test_webhook_protocol(knowledge, bot_settings):
         assert client.post("/webhook?token=geraten", json=body).status_code == 403
         webhook = f"/webhook?token={app.state.internal_token}"
         plain = client.post(webhook, json=body)
-        assert plain.status_code == 200 and plain.json()["responses"][0]["custom"]["service_id"] == "reisepass-beantragen"
+        assert plain.status_code == 200
+        assert plain.json()["responses"][0]["custom"]["service_ids"] == ["reisepass-beantragen"]
         packed = client.post(webhook, content=zlib.compress(json.dumps(body).encode()),
                              headers={"Content-Encoding": "deflate", "Content-Type": "application/json"})
         assert packed.json() == plain.json()
@@ -344,7 +361,7 @@ def test_unsure_nlu_but_person_likely_offers_staff(actions):
                                                    {"name": "request_human", "confidence": 0.42},
                                                    {"name": "ask_service", "confidence": 0.3}]
     messages, slots, _ = run(actions, "action_answer_from_kb", payload)
-    assert messages[0]["custom"]["kind"] == "handoff_offer" and slots["handoff_offered"] is True
+    assert messages[0].kind == "handoff_offer" and slots["handoff_offered"] is True
 
 
 def test_intent_features_use_the_classification_prompt_and_prime_the_search(knowledge):
@@ -364,27 +381,36 @@ def test_intent_features_use_the_classification_prompt_and_prime_the_search(know
     assert training.shape == (2, knowledge.embedder.dim) and cosine(training[0], intent) > 0.99
 
 
-def test_a_prepared_message_reaches_rasas_classifier_without_a_model_run(knowledge, monkeypatch):
-    """Rasa's NLU blocks its event loop while it waits: the chat service embeds the text beforehand."""
+def test_the_intent_vector_travels_with_the_message_and_the_search_reuses_its_model_run(knowledge, monkeypatch):
+    """Rasa gets the vector in the message metadata (no call back); the action's search finds its
+    vector cached from the same model run."""
     text = "Unser Dackel ist neu bei uns, wo melde ich ihn zur Hundesteuer an?"  # in no other test
     runs = []
     encode = knowledge.embedder.encode_prompted
     monkeypatch.setattr(knowledge.embedder, "encode_prompted", lambda items: runs.append(items) or encode(items))
-    knowledge.prepare_message(text)
+    metadata = knowledge.message_metadata(text)
     assert [name for name, _ in runs[0]] == [INTENT_PROMPT, "query"]  # intent and search vector at once
-    prepared = knowledge.intent_vectors([text])[0]  # what Rasa's callback gets
+    sent = intent_vector.from_metadata(metadata)
+    assert sent is not None and np.allclose(sent, encode([(INTENT_PROMPT, text)])[0], atol=1e-6)
+    knowledge.search(text)
     assert len(runs) == 1
-    assert np.array_equal(prepared, encode([(INTENT_PROMPT, text)])[0])
-    knowledge.prepare_message("/request_human")  # a button payload: Rasa runs no NLU on it
+    assert knowledge.message_metadata("/request_human") == {}  # a button payload: Rasa runs no NLU on it
     assert len(runs) == 1
+
+
+def test_the_intent_vector_survives_the_wire_exactly():
+    vector = np.random.default_rng(7).normal(size=768).astype(np.float32)
+    assert np.array_equal(intent_vector.decode(intent_vector.encode(vector)), vector)
+    assert intent_vector.from_metadata({"intent_vector": "kein base64!"}) is None
+    assert intent_vector.from_metadata(None) is None and intent_vector.from_metadata({}) is None
 
 
 def test_an_office_question_with_nothing_to_go_by_offers_the_main_offices(actions, at_time):
     at_time(WEDNESDAY_10)
     messages, slots, _ = run(actions, "action_office_info", tracker("Wann hat die Stadtbibliothek offen?",
                                                                      intent="ask_office"))
-    offered = [o["office_id"] for o in messages[0]["custom"]["options"]]
-    assert messages[0]["text"] == "Welche Stelle meinen Sie?" and slots == {}
+    offered = offices_offered(messages[0])
+    assert messages[0].text == "Welche Stelle meinen Sie?" and slots == {}
     # Most pages name the Bürgerbüro Mitte; one Bürgerbüro is enough; both "Amt für …" are kinds of their own.
     assert offered[0] == "buergerbuero-mitte" and "buergerbuero-nord" not in offered
     assert {"ordnungsamt", "amt-soziales-wohnen", "jugendamt"} <= set(offered) and len(offered) == 8
@@ -395,5 +421,5 @@ def test_where_right_after_did_you_mean_asks_which_of_those_services(actions):
     messages, _, _ = run(actions, "action_office_info", tracker(
         "wo muss ich da hin?", intent="ask_office", slots={"offered_services": offered,
                                                            "last_service": "hundesteuer-anmelden"}))
-    assert messages[0]["text"] == "Zu welcher dieser Leistungen möchten Sie das wissen?"
-    assert [o["service_id"] for o in messages[0]["custom"]["options"]] == offered
+    assert messages[0].text == "Zu welcher dieser Leistungen möchten Sie das wissen?"
+    assert messages[0].service_ids == offered

@@ -3,12 +3,13 @@ button summaries, the office reply."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
 from bot.dialogue.answers import MAX_ANSWER_CHARS, answer_from_document, office_answer, shorten, summary_line
 from bot.dialogue.office_hours import OfficeCalendar, day_asked
+from bot.reply import Link
 from retrieval.dldb_import import import_dldb
 from retrieval.knowledge_base import load_knowledge_base
 from retrieval.offices import Office
@@ -80,7 +81,9 @@ def test_cost_first_keeps_the_fee_list():
     lines = answer(SAMPLE, "reisepass-beantragen", ["cost"])
     assert lines[:3] == ["**Reisepass beantragen – Kosten:**", "- 70 Euro ab 24 Jahren (gültig 10 Jahre)",
                          "- 37,50 Euro unter 24 Jahren (gültig 6 Jahre)"]
-    assert lines[-1] == "Quelle: https://www.musterstadt.example/buergerservice/reisepass (Stand: 14.10.2026)"
+    message = answer_from_document(SAMPLE.documents["reisepass-beantragen"], ["cost"], None, [], CALENDAR, WEDNESDAY_10)
+    assert [(s.url, s.date) for s in message.sources] == [
+        ("https://www.musterstadt.example/buergerservice/reisepass", date(2026, 10, 14))]
 
 
 def test_documents_first_as_a_list_not_a_run_on_line():
@@ -118,9 +121,11 @@ def test_two_facets_are_answered_in_the_order_asked():
 
 def test_a_nearly_tied_second_page_is_named_after_the_answer():
     doc = SAMPLE.documents["personalausweis-beantragen"]
-    text = answer_from_document(doc, [], None, [], CALENDAR, WEDNESDAY_10,
-                                see_also=("Reisepass beantragen", "https://www.musterstadt.example/buergerservice/reisepass")).text
-    assert "Passt vielleicht auch: Reisepass beantragen – https://www.musterstadt.example/buergerservice/reisepass" in text
+    message = answer_from_document(doc, [], None, [], CALENDAR, WEDNESDAY_10,
+                                   see_also=("Reisepass beantragen", "https://www.musterstadt.example/buergerservice/reisepass"))
+    assert Link(kind="related", url="https://www.musterstadt.example/buergerservice/reisepass",
+                title="Reisepass beantragen") in message.links
+    assert "https://" not in message.text
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 from bot.console.auth import hash_password
 from bot.db import repository as repo
 from bot.db.session import Database
+from tests.chat_turns import ask
 
 pytestmark = pytest.mark.model
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)
@@ -37,6 +38,13 @@ def start(api) -> str:
     response = api.post("/api/chat/conversations")
     assert response.status_code == 201
     return response.json()["conversation_id"]
+
+
+def say(api, cid: str, text: str, label: str | None = None) -> dict:
+    """Send a message; the citizen's message and the replies of that turn."""
+    turn = ask(api, cid, text, label)
+    assert turn.status_code == 200, turn.body
+    return turn.body
 
 
 def login(stack, username: str, password: str | None = None) -> httpx.Client:
@@ -78,7 +86,7 @@ def read_events(client: httpx.Client, path: str, want: int, last_event_id: int |
 
 def test_answer_history_feedback_delete(api):
     cid = start(api)
-    reply = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Was kostet ein Reisepass?"}).json()
+    reply = say(api, cid, "Was kostet ein Reisepass?")
     question, answer = reply["messages"]
     assert (question["seq"], question["sender"], question["text"]) == (1, "citizen", "Was kostet ein Reisepass?")
     assert reply["status"] == "bot" and answer["sender"] == "bot" and answer["kind"] == "answer"
@@ -95,13 +103,41 @@ def test_answer_history_feedback_delete(api):
 def test_which_office_buttons_and_the_clicked_label_in_the_history(api, clock):
     clock(WEDNESDAY_10)
     cid = start(api)
-    asked = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Wann hat das Bürgerbüro offen?"})
-    assert asked.status_code == 200
-    buttons = asked.json()["messages"][1]["buttons"]
+    asked = say(api, cid, "Wann hat das Bürgerbüro offen?")
+    buttons = asked["messages"][1]["buttons"]
     assert [b["title"] for b in buttons] == ["Bürgerbüro Mitte", "Bürgerbüro Nord"]
-    chosen = api.post(f"/api/chat/conversations/{cid}/messages",
-                      json={"text": buttons[1]["payload"], "label": buttons[1]["title"]}).json()["messages"]
+    chosen = say(api, cid, buttons[1]["payload"], buttons[1]["title"])["messages"]
     assert chosen[0]["text"] == "Bürgerbüro Nord" and chosen[1]["text"].startswith("**Bürgerbüro Nord**")
+
+
+def _requests_to(api, route: str) -> float:
+    pattern = rf'kommunalbot_http_requests_total\{{method="POST",route="{re.escape(route)}",status="\d+"\}} ([0-9.]+)'
+    return sum(float(n) for n in re.findall(pattern, api.get("/metrics").text))
+
+
+def test_a_turn_makes_one_call_to_rasa_and_one_back(stack, api, monkeypatch):
+    """Three inter-process calls per citizen message: app -> Rasa, Rasa -> action, the reply.
+    No embedding call back (the vector travels in the metadata), no tracker GET."""
+    rasa = stack.app_server.app.state.rasa
+    calls: list[str] = []
+    request = rasa._request
+    monkeypatch.setattr(rasa, "_request", lambda method, path, **kw: calls.append(f"{method} {path}") or request(method, path, **kw))
+    cid = start(api)
+    before = {route: _requests_to(api, route) for route in ("/webhook", "/internal/nlu-embeddings")}
+    assert api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Was kostet ein Reisepass?"}).status_code == 200
+    after = {route: _requests_to(api, route) for route in before}
+    assert calls == ["POST /webhooks/kommunalbot/webhook"]
+    assert after["/webhook"] - before["/webhook"] == 1
+    assert after["/internal/nlu-embeddings"] == before["/internal/nlu-embeddings"]
+    answer = api.get(f"/api/chat/conversations/{cid}/messages").json()["messages"][1]
+    assert answer["kind"] == "answer" and answer["service_ids"] == ["reisepass-beantragen"]
+
+
+def test_rasas_turn_channel_only_answers_the_chat_service(stack):
+    body = {"sender": "x", "message": "Hallo", "metadata": {}}
+    url = f"{stack.settings.rasa_url}/webhooks/kommunalbot/webhook"
+    assert httpx.post(url, json=body).status_code == 403
+    assert httpx.post(url, json=body, headers={"X-Internal-Token": "geraten"}).status_code == 403
 
 
 def test_limits_and_bad_input_get_german_errors(api):
@@ -170,7 +206,7 @@ def test_login_failures_csrf_and_lockout(stack, accounts):
 def test_full_handoff_flow(stack, api, accounts, clock):
     clock(WEDNESDAY_10)
     cid = start(api)
-    asked = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Ich möchte mit einem Menschen sprechen"}).json()
+    asked = say(api, cid, "Ich möchte mit einem Menschen sprechen")
     assert asked["status"] == "waiting" and asked["messages"][1]["kind"] == "handoff"
 
     staff = login(stack, "erika")
@@ -186,7 +222,7 @@ def test_full_handoff_flow(stack, api, accounts, clock):
         read_events(httpx.Client(base_url=stack.app_url), f"/api/chat/conversations/{cid}/events", want=3,
                     last_event_id=2)))
     listener.start()
-    routed = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Mein Antrag hängt seit Wochen"}).json()
+    routed = say(api, cid, "Mein Antrag hängt seit Wochen")
     assert [m["sender"] for m in routed["messages"]] == ["citizen"] and routed["status"] == "staff"  # no bot reply
     assert staff.post(f"/staff/conversations/{cid}/reply", data={"csrf": csrf, "text": "Ich schaue nach."}).status_code == 303
     listener.join(timeout=30)
@@ -199,7 +235,7 @@ def test_full_handoff_flow(stack, api, accounts, clock):
     assert [(m["sender"], m["text"]) for m in history][-1] == ("staff", "Ich schaue nach.")
 
     assert staff.post(f"/staff/conversations/{cid}/hand-back", data={"csrf": csrf}).status_code == 303
-    again = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Was kostet ein Reisepass?"}).json()
+    again = say(api, cid, "Was kostet ein Reisepass?")
     assert again["status"] == "bot" and again["messages"][-1]["kind"] == "answer"
 
 
@@ -207,7 +243,7 @@ def test_close_with_reason_and_callbacks_queue(stack, api, accounts, clock):
     clock(datetime(2026, 11, 29, 11, 0))  # Sunday: out of hours
     cid = start(api)
     api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Bitte verbinden Sie mich mit einem Mitarbeiter"})
-    done = api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "0151 23456789"}).json()
+    done = say(api, cid, "0151 23456789")
     assert done["messages"][0]["text"] == "[Kontaktangabe für Rückruf]"
     assert "Wir melden uns" in done["messages"][1]["text"]
     history = api.get(f"/api/chat/conversations/{cid}/messages").json()["messages"]

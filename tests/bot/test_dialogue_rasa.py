@@ -6,16 +6,19 @@ with monkeypatch even though Rasa calls it over HTTP.
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import threading
 import time
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
+from bot.chat.service import reply_of
 from bot.rasa_client import RasaClient, RasaUnavailableError
+from bot.reply import BotMessage
 from bot.rasa_runtime import rasa_env
 from tests.conftest import free_port
 
@@ -23,19 +26,31 @@ pytestmark = pytest.mark.model
 
 
 class Conversation:
-    def __init__(self, client: RasaClient):
-        self.client, self.sender = client, f"test-{uuid.uuid4().hex}"
+    """A citizen talking to Rasa as the chat service does: each text with its intent vector."""
 
-    def say(self, text: str) -> list[dict]:
-        return self.client.send(self.sender, text)
+    def __init__(self, stack):
+        self.client, self.sender = stack.client, f"test-{uuid.uuid4().hex}"
+        self.knowledge = stack.app_server.app.state.knowledge
+        self.intent: str | None = None
+
+    def say(self, text: str) -> list[BotMessage]:
+        turn = self.client.send(self.sender, text, self.knowledge.message_metadata(text))
+        self.intent = turn.intent.name
+        return [reply_of(item) for item in turn.messages]
 
     @staticmethod
-    def custom(messages: list[dict]) -> dict:
-        return next(m["custom"] for m in messages if m.get("custom"))
+    def text(messages: list[BotMessage]) -> str:
+        return "\n".join(m.text for m in messages if m.text)
 
-    @staticmethod
-    def text(messages: list[dict]) -> str:
-        return "\n".join(m["text"] for m in messages if m.get("text"))
+
+def office_shown(message: BotMessage) -> str | None:
+    """The office whose card a message shows (its name in bold)."""
+    names = {"Bürgerbüro Mitte": "buergerbuero-mitte", "Bürgerbüro Nord": "buergerbuero-nord"}
+    return next((oid for name, oid in names.items() if f"**{name}**" in message.text), None)
+
+
+def offices_offered(message: BotMessage) -> set[str]:
+    return {json.loads(b.payload[len("/ask_office"):])["office"] for b in message.buttons}
 
 
 def test_rasa_data_is_valid(stack):
@@ -58,62 +73,61 @@ def test_rasa_story_tests_pass(stack, tmp_path):
 
 
 def test_service_question_then_follow_ups(stack):
-    chat = Conversation(stack.client)
+    chat = Conversation(stack)
     first = chat.say("Was kostet ein Reisepass?")
-    assert chat.custom(first)["service_id"] == "reisepass-beantragen" and "70 Euro" in chat.text(first)
-    assert "Quelle: https://www.musterstadt.example/buergerservice/reisepass (Stand: 14.10.2026)" in chat.text(first)
+    assert first[0].service_ids == ["reisepass-beantragen"] and "70 Euro" in chat.text(first)
+    assert [(s.url, s.date) for s in first[0].sources] == [
+        ("https://www.musterstadt.example/buergerservice/reisepass", date(2026, 10, 14))]
     again = chat.say("und brauch ich einen Termin?")
-    assert chat.custom(again)["service_id"] == "reisepass-beantragen"
+    assert again[0].service_ids == ["reisepass-beantragen"]
     where = chat.say("wo genau?")
-    assert chat.custom(where)["office_id"] in ("buergerbuero-mitte", "buergerbuero-nord")
+    assert office_shown(where[0]) in ("buergerbuero-mitte", "buergerbuero-nord")
 
 
 def test_clarification_then_button(stack):
-    chat = Conversation(stack.client)
+    chat = Conversation(stack)
     asked = chat.say("Führerschein")
-    custom = chat.custom(asked)
-    assert custom["kind"] == "clarify"
-    buttons = next(m["buttons"] for m in asked if m.get("buttons"))
-    assert buttons[-1]["payload"] == "/none_of_these"
-    chosen = custom["options"][1]["service_id"]
-    answer = chat.say(f'/choose_service{{"service_id":"{chosen}"}}')
-    assert chat.custom(answer)["kind"] == "answer" and chat.custom(answer)["service_id"] == chosen
+    assert asked[0].kind == "clarify" and asked[0].buttons[-1].payload == "/none_of_these"
+    chosen = asked[0].service_ids[1]
+    assert asked[0].buttons[1].payload == f'/choose_service{{"service_id":"{chosen}"}}'
+    answer = chat.say(asked[0].buttons[1].payload)
+    assert answer[0].kind == "answer" and answer[0].service_ids == [chosen]
 
 
 def test_which_office_then_button(stack, clock):
     clock(datetime(2026, 11, 25, 10, 0))
-    chat = Conversation(stack.client)
+    chat = Conversation(stack)
     asked = chat.say("Wann hat das Bürgerbüro offen?")
-    assert {o["office_id"] for o in chat.custom(asked)["options"]} == {"buergerbuero-mitte", "buergerbuero-nord"}
-    button = next(b for m in asked for b in m.get("buttons") or [] if b["title"] == "Bürgerbüro Nord")
-    answer = chat.say(button["payload"])
-    assert chat.custom(answer)["office_id"] == "buergerbuero-nord" and "Bürgerbüro Nord" in chat.text(answer)
+    assert offices_offered(asked[0]) == {"buergerbuero-mitte", "buergerbuero-nord"}
+    button = next(b for b in asked[0].buttons if b.title == "Bürgerbüro Nord")
+    answer = chat.say(button.payload)
+    assert office_shown(answer[0]) == "buergerbuero-nord"
     # "und am Samstag?" stays with the office just chosen.
-    assert chat.custom(chat.say("und am Samstag?"))["office_id"] == "buergerbuero-nord"
+    assert office_shown(chat.say("und am Samstag?")[0]) == "buergerbuero-nord"
     # `eval dialogue` reads the office question as a clarification that names no service.
     from bot.dialogue_eval import run_turn
 
-    turn = run_turn(stack.client, "Wann hat das Bürgerbüro offen?")
+    turn = run_turn(stack.client, "Wann hat das Bürgerbüro offen?", chat.knowledge.message_metadata)
     assert turn["outcome"] == "clarify" and turn["services"] == []
 
 
 def test_none_of_these_then_staff(stack, clock):
     clock(datetime(2026, 11, 25, 10, 0))
-    chat = Conversation(stack.client)
+    chat = Conversation(stack)
     chat.say("Führerschein")
     offer = chat.say("/none_of_these")
-    assert chat.custom(offer)["kind"] == "handoff_offer"
+    assert offer[0].kind == "handoff_offer"
     handoff = chat.say("ja")
-    assert chat.custom(handoff)["kind"] == "handoff" and "Gleich meldet sich jemand" in chat.text(handoff)
+    assert handoff[0].kind == "handoff" and "Gleich meldet sich jemand" in chat.text(handoff)
 
 
 def test_two_failures_offer_handoff_and_decline_is_respected(stack):
-    chat = Conversation(stack.client)
-    assert chat.custom(chat.say("blablub xyz"))["kind"] == "decline"
-    assert chat.custom(chat.say("qwertz asdf"))["kind"] == "handoff_offer"
+    chat = Conversation(stack)
+    assert chat.say("blablub xyz")[0].kind == "decline"
+    assert chat.say("qwertz asdf")[0].kind == "handoff_offer"
     declined = chat.say("nein danke")
     assert "andere Frage" in chat.text(declined)
-    assert chat.custom(chat.say("Was kostet ein Reisepass?"))["kind"] == "answer"
+    assert chat.say("Was kostet ein Reisepass?")[0].kind == "answer"
 
 
 @pytest.mark.parametrize(("text", "kind", "act"), [
@@ -121,25 +135,26 @@ def test_two_failures_offer_handoff_and_decline_is_respected(stack):
     ("Bist du ein Mensch?", "smalltalk", "bot_identity"), ("Erzähl mir einen Witz", "decline", None),
 ])
 def test_smalltalk_and_out_of_scope(stack, text, kind, act):
-    chat = Conversation(stack.client)
-    custom = chat.custom(chat.say(text))
-    assert custom["kind"] == kind and custom.get("act") == act
+    chat = Conversation(stack)
+    reply = chat.say(text)
+    assert reply[0].kind == kind and (act is None or chat.intent == act)
 
 
 def test_complaint_offers_staff(stack):
-    chat = Conversation(stack.client)
+    chat = Conversation(stack)
     reply = chat.say("Das ist eine Frechheit, ich will mich beschweren!")
     assert "Das tut mir leid" in chat.text(reply)
-    assert any((m.get("custom") or {}).get("kind") == "handoff_offer" for m in reply)
+    assert any(m.kind == "handoff_offer" for m in reply)
     # `eval dialogue` reads such a turn (apology, then the offer) as a handoff, not as smalltalk.
     from bot.dialogue_eval import run_turn
 
-    assert run_turn(stack.client, "Das ist eine Frechheit, ich will mich beschweren!")["outcome"] == "handoff"
+    assert run_turn(stack.client, "Das ist eine Frechheit, ich will mich beschweren!",
+                    chat.knowledge.message_metadata)["outcome"] == "handoff"
 
 
 def test_out_of_hours_contact_form(stack, clock):
     clock(datetime(2026, 11, 29, 11, 0))  # Sunday
-    chat = Conversation(stack.client)
+    chat = Conversation(stack)
     closed = chat.say("Ich möchte mit einem Menschen sprechen")
     assert "morgen ab 08:00 Uhr wieder für Sie da" in chat.text(closed)
     assert "E-Mail-Adresse oder Telefonnummer" in chat.text(closed)
@@ -151,7 +166,7 @@ def test_out_of_hours_contact_form(stack, clock):
 
 def test_out_of_hours_contact_can_be_refused(stack, clock):
     clock(datetime(2026, 11, 29, 11, 0))
-    chat = Conversation(stack.client)
+    chat = Conversation(stack)
     chat.say("Verbinden Sie mich bitte mit einem Mitarbeiter")
     refused = chat.say("nein")
     assert "Kein Problem" in chat.text(refused)
@@ -159,15 +174,15 @@ def test_out_of_hours_contact_can_be_refused(stack, clock):
 
 def test_a_question_during_the_contact_form_is_answered(stack, clock):
     clock(datetime(2026, 11, 29, 11, 0))
-    chat = Conversation(stack.client)
+    chat = Conversation(stack)
     chat.say("Verbinden Sie mich bitte mit einem Mitarbeiter")
     answer = chat.say("Was kostet ein Reisepass?")
     assert "sieht nicht nach einer E-Mail-Adresse" not in chat.text(answer)
-    assert chat.custom(answer).get("service_id") == "reisepass-beantragen"
+    assert answer[0].service_ids == ["reisepass-beantragen"]
     # The form is over: the next message is a question again, not a contact.
     follow_up = chat.say("und was kostet ein Personalausweis?")
     assert "sieht nicht nach einer E-Mail-Adresse" not in chat.text(follow_up)
-    assert chat.custom(chat.say("Was kostet ein Reisepass?"))["kind"] == "answer"
+    assert chat.say("Was kostet ein Reisepass?")[0].kind == "answer"
 
 
 def test_rasa_down_fails_fast_with_clear_error():
@@ -211,10 +226,10 @@ LONG_STORIES = [
 
 @pytest.mark.parametrize(("text", "service"), LONG_STORIES)
 def test_a_long_story_is_not_declined(stack, text, service):
-    chat = Conversation(stack.client)
-    custom = chat.custom(chat.say(text))
-    if custom["kind"] == "answer":
-        assert custom["service_id"] == service
+    chat = Conversation(stack)
+    (reply,) = chat.say(text)
+    if reply.kind == "answer":
+        assert reply.service_ids == [service]
     else:
-        assert custom["kind"] == "clarify" and custom["options"][0]["service_id"] == service
-        assert custom["options"][0]["summary"]  # the button says what the page is about
+        assert reply.kind == "clarify" and reply.service_ids[0] == service
+        assert reply.buttons[0].summary  # the button says what the page is about

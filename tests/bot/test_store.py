@@ -13,7 +13,8 @@ from bot.db import repository as repo
 from bot.db.models import CallbackContact, Conversation, Message, utcnow
 from bot.db.session import Database, alembic_config, migrate
 from bot.events import EventBus
-from bot.rasa_client import RasaUnavailableError
+from bot.rasa_client import Intent, RasaTurn, RasaUnavailableError
+from bot.reply import BotMessage, Kind, Source
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -32,23 +33,22 @@ def db(db_url) -> Database:
 
 
 class FakeRasa:
-    """Test double for Rasa's REST channel: canned replies, records what it was sent."""
+    """Test double for Rasa's turn channel: canned messages, records what it was sent."""
 
-    def __init__(self, replies=None, down=False):
-        self.sent, self.replies, self.down = [], replies or [], down
+    def __init__(self, replies: list[BotMessage] | None = None, down: bool = False):
+        self.sent, self.metadata, self.replies, self.down = [], [], replies or [], down
 
-    def send(self, sender, text):
+    def send(self, sender, text, metadata=None):
         if self.down:
             raise RasaUnavailableError("down")
         self.sent.append(text)
-        return self.replies
+        self.metadata.append(metadata)
+        return RasaTurn(messages=[{"custom": r.model_dump(mode="json")} for r in self.replies],
+                        intent=Intent(name="ask_service", confidence=0.93))
 
-    def tracker(self, sender):
-        return {"latest_message": {"intent": {"name": "ask_service", "confidence": 0.93}}}
 
-
-ANSWER = [{"text": "**Reisepass** – 70 Euro"}, {"custom": {"kind": "answer", "service_id": "reisepass-beantragen",
-                                                          "confidence": 0.81, "sources": [{"title": "Reisepass", "url": "https://x.org"}]}}]
+ANSWER = [BotMessage(kind=Kind.ANSWER, text="**Reisepass** – 70 Euro", service_ids=["reisepass-beantragen"],
+                     confidence=0.81, sources=[Source(title="Reisepass", url="https://x.org")])]
 
 
 def test_migrations_upgrade_downgrade_upgrade(db_url):
@@ -68,14 +68,15 @@ def test_each_text_is_prepared_just_before_rasa_sees_it(db):
     calls = []
 
     class RecordingRasa(FakeRasa):
-        def send(self, sender, text):
-            calls.append(("rasa", text))
-            return super().send(sender, text)
+        def send(self, sender, text, metadata=None):
+            calls.append(("rasa", text, metadata))
+            return super().send(sender, text, metadata)
 
-    chat = ChatService(db, RecordingRasa(ANSWER), EventBus(), prepare=lambda text: calls.append(("prepare", text)))
+    chat = ChatService(db, RecordingRasa(ANSWER), EventBus(),
+                       prepare=lambda text: calls.append(("prepare", text)) or {"intent_vector": "AAAAAA=="})
     chat.send(chat.start(), "Tel. 0151 23456789 – was kostet ein Reisepass?")
     masked = "Tel. [Telefon] – was kostet ein Reisepass?"
-    assert calls == [("prepare", masked), ("rasa", masked)]
+    assert calls == [("prepare", masked), ("rasa", masked, {"intent_vector": "AAAAAA=="})]
 
 
 def test_turn_is_stored_masked_with_metadata(db):
@@ -113,12 +114,12 @@ def test_handoff_routes_to_staff_until_handed_back(db):
 
 
 def test_callback_contact_kept_apart_and_deleted_on_close(db):
-    ask = [{"text": "Möchten Sie eine E-Mail-Adresse …?"}, {"custom": {"kind": "handoff", "ask_contact": True}}]
+    ask = [BotMessage(kind=Kind.CONTACT_FORM, text="Möchten Sie eine E-Mail-Adresse …?")]
     rasa = FakeRasa(ask)
     chat = ChatService(db, rasa, EventBus())
     cid = chat.start()
     chat.send(cid, "Mensch bitte")
-    rasa.replies = [{"text": "Danke!"}, {"custom": {"kind": "handoff"}}]
+    rasa.replies = [BotMessage(kind=Kind.HANDOFF, text="Danke!")]
     chat.send(cid, "max.mustermann@example.org")
     assert rasa.sent[-1] == "KONTAKT-ANGEGEBEN"
     with db.session() as s:
@@ -136,13 +137,13 @@ def test_rasa_down_gives_apology_and_staff_button(db):
     cid = chat.start()
     citizen, reply = chat.send(cid, "Was kostet ein Reisepass?")
     assert reply.payload["kind"] == "error" and "nicht erreichbar" in reply.text
-    assert reply.payload["buttons"] == [{"title": "Mit einer Person sprechen", "payload": "/request_human"}]
+    assert reply.payload["buttons"] == [{"title": "Mit einer Person sprechen", "payload": "/request_human", "summary": None}]
     chat.send(cid, "/request_human")
     assert chat.status(cid) == "waiting"
 
 
 def test_feedback_retention_delete_and_unanswered(db):
-    rasa = FakeRasa([{"text": "Dazu weiß ich nichts."}, {"custom": {"kind": "decline"}}])
+    rasa = FakeRasa([BotMessage(kind=Kind.DECLINE, text="Dazu weiß ich nichts.")])
     chat = ChatService(db, rasa, EventBus())
     old, recent = chat.start(), chat.start()
     for cid in (old, recent):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import time
 
 import httpx
@@ -14,14 +12,12 @@ from bot.knowledge import KnowledgeHolder
 from bot.settings import Settings
 from retrieval.index_build import build_index
 from retrieval.index_store import current_build_path
+from tests.chat_turns import ask
+from tests.tcp_proxy import TcpProxy
 from tests.conftest import SAMPLE_KB, free_port
 from tests.deploy.conftest import AppProcess
 
 pytestmark = pytest.mark.model
-
-
-def ask(base: str, cid: str, text: str) -> httpx.Response:
-    return httpx.post(f"{base}/api/chat/conversations/{cid}/messages", json={"text": text}, timeout=60)
 
 
 def test_rasa_killed_mid_conversation_then_back(stack):
@@ -61,59 +57,6 @@ def test_app_restart_keeps_the_conversation(stack, sample_index, tmp_path):
         assert [m["seq"] for m in httpx.get(f"{app.url}/api/chat/conversations/{cid}/messages").json()["messages"]] == [1, 2, 3, 4]
     finally:
         app.stop()
-
-
-class TcpProxy:
-    """A switchable TCP relay in front of PostgreSQL, to take the database away and bring it back."""
-
-    def __init__(self, target_port: int):
-        self.port, self.target = free_port(), target_port
-        self._server: socket.socket | None = None
-        self._conns: list[socket.socket] = []
-
-    def start(self) -> None:
-        self._server = socket.create_server(("127.0.0.1", self.port), reuse_port=True)
-        threading.Thread(target=self._accept, args=(self._server,), daemon=True).start()
-
-    def _accept(self, server: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target))
-            self._conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def stop(self) -> None:
-        if self._server:
-            try:
-                self._server.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(); close alone does not
-            except OSError:
-                pass
-            self._server.close()
-        for conn in self._conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-                conn.close()
-            except OSError:
-                pass
-        self._conns = []
 
 
 def test_database_unavailable_gives_clear_error_and_recovers(stack, sample_index, postgres_url, tmp_path):

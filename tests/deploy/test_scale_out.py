@@ -22,6 +22,7 @@ from bot.rasa_runtime import RasaServer, model_file
 from bot.settings import Settings
 from retrieval.index_build import build_index
 from retrieval.settings import RetrievalSettings
+from tests.chat_turns import ask
 from tests.conftest import SAMPLE_KB, free_port
 from tests.deploy.conftest import AppProcess
 
@@ -77,7 +78,7 @@ def test_two_processes_share_conversations_events_and_index(cluster):
     a, b = cluster["a"], cluster["b"]
     citizen = httpx.Client(base_url=a.url, timeout=60)
     cid = citizen.post("/api/chat/conversations").json()["conversation_id"]
-    first = citizen.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Was kostet ein Reisepass?"}).json()
+    first = ask(citizen, cid, "Was kostet ein Reisepass?").json()
     assert first["messages"][-1]["kind"] == "answer"
     # the conversation written by A is visible through B
     assert [m["seq"] for m in httpx.get(f"{b.url}/api/chat/conversations/{cid}/messages").json()["messages"]] == [1, 2]
@@ -98,7 +99,7 @@ def test_two_processes_share_conversations_events_and_index(cluster):
     listener = threading.Thread(target=listen)
     listener.start()
     time.sleep(1)
-    routed = citizen.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Ist da jemand?"}).json()
+    routed = ask(citizen, cid, "Ist da jemand?").json()
     assert routed["status"] == "staff" and [m["sender"] for m in routed["messages"]] == ["citizen"]
     started = time.monotonic()
     staff.post(f"/staff/conversations/{cid}/reply", data={"csrf": csrf, "text": "Ja, hier ist Mia."})
@@ -128,7 +129,7 @@ def test_rasa_keeps_dialogue_state_in_postgres(cluster):
     citizen = httpx.Client(base_url=a.url, timeout=60)
     cid = citizen.post("/api/chat/conversations").json()["conversation_id"]
     citizen.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Was kostet ein Personalausweis?"})
-    follow = citizen.post(f"/api/chat/conversations/{cid}/messages", json={"text": "und brauch ich einen Termin?"}).json()
+    follow = ask(citizen, cid, "und brauch ich einen Termin?").json()
     assert follow["messages"][-1]["kind"] == "answer"
     dsn = cluster["postgres"].replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as conn:

@@ -8,6 +8,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
+from tests.chat_turns import ask
+
 pytestmark = pytest.mark.model
 
 
@@ -73,7 +75,7 @@ def test_waiting_citizens_never_starve_rasa_callbacks(stack):
     try:
         api = f"{stack.app_url}/api/chat/conversations"
         conversation = httpx.post(api, timeout=30).json()["conversation_id"]
-        reply = httpx.post(f"{api}/{conversation}/messages", json={"text": "Was kostet ein Reisepass?"}, timeout=60)
+        reply = ask(stack.app_url, conversation, "Was kostet ein Reisepass?")
         kinds = [m["kind"] for m in reply.json()["messages"] if m["sender"] == "bot"]
         assert kinds and "error" not in kinds and kinds[0] == "answer"
     finally:

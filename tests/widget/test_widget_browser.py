@@ -17,7 +17,9 @@ import pytest
 from bot.console.auth import hash_password
 from bot.db import repository as repo
 from bot.db.session import Database
+from tests.chat_turns import ask as ask_api
 from tests.conftest import PROJECT_ROOT
+from tests.tcp_proxy import TcpProxy
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -199,6 +201,61 @@ def test_keyboard_only(page):
     outline = page.evaluate("() => getComputedStyle(document.querySelector('[data-kommunalbot]').shadowRoot"
                             ".querySelector('.launcher')).outlineStyle")
     assert outline != "none"  # visible focus
+
+
+# Records every message the page receives, over any channel: each event of every EventSource and
+# each message in a JSON response of fetch.
+RECORD_DELIVERIES = """
+window.__delivered = []; window.__streams = [];
+const NativeEventSource = window.EventSource;
+window.EventSource = function (url, options) {
+  const source = new NativeEventSource(url, options);
+  window.__streams.push(url);
+  source.addEventListener('message', e => window.__delivered.push(JSON.parse(e.data).seq));
+  return source;
+};
+window.EventSource.CLOSED = NativeEventSource.CLOSED;
+const nativeFetch = window.fetch;
+window.fetch = (...args) => nativeFetch(...args).then(r => {
+  r.clone().json().then(j => (j && j.messages || []).forEach(m => window.__delivered.push(m.seq))).catch(() => {});
+  return r;
+});
+"""
+
+
+def test_each_message_reaches_the_widget_once_also_across_a_dropped_connection(browser, stack):
+    """The network between browser and service drops and comes back; meanwhile a message is written.
+    The widget gets every message exactly once: from its one stream, resumed after the last seen."""
+    proxy = TcpProxy(int(stack.app_url.rsplit(":", 1)[1]))
+    proxy.start()
+    context = browser.new_context(base_url=f"http://127.0.0.1:{proxy.port}", bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.add_init_script(RECORD_DELIVERIES)
+        open_widget(page)
+        ask(page, "Was kostet ein Reisepass?")
+        page.wait_for_function("() => window.__delivered.length >= 2")
+        conversation = page.evaluate("() => JSON.parse(sessionStorage.getItem(Object.keys(sessionStorage)[0])).id")
+        resumed = []
+        page.on("request", lambda r: "/events" in r.url and resumed.append(r))
+        proxy.stop()
+        shadow(page, ".status").wait_for(state="visible")  # "Keine Verbindung …": the widget noticed
+        assert ask_api(stack.app_url, conversation, "Wie melde ich meinen Hund an?").status_code == 200  # another tab
+        proxy.start()
+        page.wait_for_function("() => window.__delivered.length >= 4", timeout=30000)
+        page.wait_for_timeout(1000)  # time for any duplicate to arrive
+        assert sorted(page.evaluate("() => window.__delivered")) == [1, 2, 3, 4]  # once each, over all channels
+        # Resumed after the last message it had: the browser's Last-Event-ID, or the widget's own
+        # reconnect with ?after= when the browser gave up.
+        positions = {r.all_headers().get("last-event-id") or r.url.rsplit("after=", 1)[-1] for r in resumed}
+        assert positions == {"2"}
+        shown = page.evaluate("() => [...document.querySelector('[data-kommunalbot]').shadowRoot"
+                              ".querySelectorAll('.msg[data-seq]')].map(m => m.dataset.seq).filter(Boolean)")
+        assert shown == ["1", "2", "3", "4"] and "Hundesteuer" in shadow(page, ".log").inner_text()
+        assert shadow(page, ".status").is_hidden()
+    finally:
+        context.close()
+        proxy.stop()
 
 
 def test_injected_markup_is_inert(page):

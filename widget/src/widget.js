@@ -1,8 +1,10 @@
 /*
- * Kommunalbot chat widget. One <script src=".../widget/widget.js" data-…> tag embeds it.
- * Shadow DOM (styles neither leak in nor out), no cookies, no third-party requests: it only
- * talks to the Kommunalbot API it was loaded from (or data-api). All text is inserted with
- * textContent; links are created only for URLs the answer carries as sources or links.
+ * Kommunalbot chat widget: the user interface. One <script src=".../widget/widget.js" data-…> tag
+ * embeds it; the chat service serves this file together with api.js (its only knowledge of the
+ * API) as that one script (bot/widget_asset.py). Shadow DOM (styles neither leak in nor out), no
+ * cookies, no third-party requests: it only talks to the Kommunalbot API it was loaded from (or
+ * data-api). All text is inserted with textContent; links are created only for URLs a message
+ * carries as sources or links.
  */
 (function () {
   "use strict";
@@ -121,24 +123,11 @@
     } catch (e) { /* storage full or disabled: the chat still works */ }
   }
 
-  // --- API -----------------------------------------------------------------------------------
-  function call(method, path, body) {
-    return fetch(API + path, {
-      method: method, credentials: "omit", headers: body ? { "Content-Type": "application/json" } : {},
-      body: body ? JSON.stringify(body) : undefined
-    }).then(function (response) {
-      if (response.status === 204) { return null; }
-      return response.json().then(function (json) {
-        if (!response.ok) { var err = new Error(json.detail || T.error); err.status = response.status; throw err; }
-        return json;
-      });
-    });
-  }
+  // --- API (api.js) ---------------------------------------------------------------------------
+  var api = createApi(API, T.error);
   function ensureConversation() {
     if (state.id) { return Promise.resolve(state.id); }
-    return call("POST", "/api/chat/conversations").then(function (json) {
-      state.id = json.conversation_id; save(); connect(); return state.id;
-    });
+    return api.start().then(function (id) { state.id = id; save(); connect(); return id; });
   }
 
   // --- UI ------------------------------------------------------------------------------------
@@ -202,15 +191,11 @@
     setTimeout(function () { if (item.parentNode) { item.parentNode.removeChild(item); } }, 8000);
   }
 
-  var STRUCTURED = /^(Quelle|Termin buchen|Online erledigen|Passt vielleicht auch):/;
-
   function messageNode(m) {
     var item = el("li", { "class": "msg " + m.sender, "data-seq": String(m.seq || "") });
     item.appendChild(el("span", { "class": "who", text: (SENDER[m.sender] || m.sender) + ": " }));
-    var structured = (m.sources && m.sources.length) || (m.links && Object.keys(m.links).length);
-    var lines = (m.text || "").split("\n").filter(function (line) { return !(structured && STRUCTURED.test(line)); });
     var body = el("span", {});
-    lines.join("\n").split("**").forEach(function (part, i) {  // **bold** from the answer texts
+    (m.text || "").split("**").forEach(function (part, i) {  // **bold** from the answer texts
       body.appendChild(i % 2 ? el("strong", { text: part }) : document.createTextNode(part));
     });
     item.appendChild(body);
@@ -218,17 +203,15 @@
     (m.sources || []).forEach(function (src) {
       var url = safeUrl(src.url);
       if (url) {
-        var label = T.source + ": " + (src.title || url) + (src.updated ? " (" + T.updated + " " + formatDate(src.updated) + ")" : "");
+        var label = T.source + ": " + (src.title || url) + (src.date ? " (" + T.updated + " " + formatDate(src.date) + ")" : "");
         links.push(el("li", {}, [el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: label })]));
       }
     });
-    [["booking", T.booking], ["online", T.online]].forEach(function (pair) {
-      var url = m.links && safeUrl(m.links[pair[0]]);
-      if (url) { links.push(el("li", {}, [el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: pair[1] })])); }
-    });
-    (m.see_also || []).forEach(function (page) {
-      var url = safeUrl(page.url);
-      if (url) { links.push(el("li", {}, [el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: T.seeAlso + ": " + page.title })])); }
+    var LINK_LABEL = { booking: T.booking, online: T.online, related: T.seeAlso };
+    (m.links || []).forEach(function (link) {
+      var url = safeUrl(link.url);
+      var label = link.kind === "related" ? T.seeAlso + ": " + link.title : LINK_LABEL[link.kind];
+      if (url && label) { links.push(el("li", {}, [el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: label })])); }
     });
     if (links.length) { item.appendChild(el("ul", { "class": "links" }, links)); }
     if (m.buttons && m.buttons.length && m.seq === state.lastSeq) {
@@ -284,13 +267,11 @@
     input.value = "";
     typing.hidden = false;
     ensureConversation().then(function (id) {
-      return call("POST", "/api/chat/conversations/" + encodeURIComponent(id) + "/messages",
-        shown ? { text: text, label: shown } : { text: text });
-    }).then(function (json) {
+      return api.send(id, text, shown);
+    }).then(function (ack) {
       setStatus("");
-      json.messages.forEach(addMessage);
-      state.status = json.status; save();
-      fetchMissing();
+      state.status = ack.status; save();
+      if (!source) { return catchUp(); }  // no stream (no EventSource): fetch the replies
     }).catch(function (err) {
       if (err.status === 404) { state.id = null; state.lastSeq = 0; save(); }
       setStatus(err.status ? err.message : T.offline, !err.status);
@@ -298,16 +279,15 @@
     }).then(function () { typing.hidden = true; });
   }
 
-  function fetchMissing() {
-    if (!state.id) { return Promise.resolve(); }
-    return call("GET", "/api/chat/conversations/" + encodeURIComponent(state.id) + "/messages?after=" + state.lastSeq)
-      .then(function (json) { json.messages.forEach(addMessage); state.status = json.status; save(); setStatus(""); });
+  function catchUp() {
+    return api.history(state.id, state.lastSeq).then(function (json) {
+      json.messages.forEach(addMessage); state.status = json.status; save();
+    });
   }
 
   function rate(seq, helpful) {
     state.rated[seq] = helpful ? "up" : "down"; save(); renderAll();
-    call("POST", "/api/chat/conversations/" + encodeURIComponent(state.id) + "/messages/" + seq + "/feedback", { helpful: helpful })
-      .catch(function () { /* feedback is best effort */ });
+    api.feedback(state.id, seq, helpful).catch(function () { /* feedback is best effort */ });
   }
 
   function clearChat() {
@@ -316,25 +296,25 @@
     if (source) { source.close(); source = null; }
     state = { id: null, lastSeq: 0, open: true, messages: [], status: "bot", rated: {} };
     save(); renderAll(); announce(T.cleared);
-    if (id) { call("DELETE", "/api/chat/conversations/" + encodeURIComponent(id)).catch(function () { /* already gone */ }); }
+    if (id) { api.remove(id).catch(function () { /* already gone */ }); }
     input.focus();
   }
 
-  // --- real time: SSE with automatic resume (the browser sends Last-Event-ID) -----------------
+  // --- real time: the one message stream, resumed by the browser after a drop -----------------
   var source = null;
   function connect() {
-    if (!state.id || !window.EventSource) { return; }
+    if (!state.id) { return; }
     if (source) { source.close(); }
-    source = new EventSource(API + "/api/chat/conversations/" + encodeURIComponent(state.id) + "/events?after=" + state.lastSeq);
-    source.addEventListener("message", function (event) {
-      try { addMessage(JSON.parse(event.data)); } catch (e) { /* ignore malformed */ }
+    source = api.stream(state.id, state.lastSeq, {
+      message: addMessage,
+      status: function (status) { state.status = status; save(); },
+      open: function () { setStatus(""); },
+      deleted: function () { source = null; },
+      error: function (closed) {
+        setStatus(T.offline, true);
+        if (closed) { source = null; setTimeout(connect, 5000); }
+      }
     });
-    source.addEventListener("open", function () { setStatus(""); fetchMissing().catch(function () {}); });
-    source.addEventListener("deleted", function () { source.close(); });
-    source.onerror = function () {
-      setStatus(T.offline, true);
-      if (source.readyState === EventSource.CLOSED) { setTimeout(connect, 5000); }
-    };
   }
 
   document.body.appendChild(host);

@@ -1,9 +1,9 @@
 """Rasa 3.6 intent classifier: HybridIntentModel over n-grams and the chat service's embeddings.
 
-The sentence embeddings come from the chat service (POST /internal/nlu-embeddings), which
-holds the one copy of the embedding model. For a live message the chat service has already
-embedded it (under the classification prompt, and its search vector too) before passing it to
-Rasa, so this blocking call returns from its cache: Rasa runs NLU inside its event loop.
+The chat service holds the one copy of the embedding model. A live message arrives with its
+intent vector in the message metadata (components/intent_vector.py): no call back per turn.
+Only training examples, and messages from clients that send no vector (`rasa shell`), are
+embedded by a call to the chat service (POST /internal/nlu-embeddings).
 Runs inside Rasa's own environment.
 """
 
@@ -26,6 +26,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from components import intent_vector
 from components.hybrid_model import HybridIntentModel
 
 log = logging.getLogger(__name__)
@@ -86,10 +87,12 @@ class HybridIntentClassifier(GraphComponent, IntentClassifier):
             text = message.get(TEXT)
             if not text or self.model is None:
                 continue
+            given = intent_vector.from_metadata(message.get("metadata"))
             try:
-                names, proba = self.model.predict_proba([text], self._embed([text]))
-            except OSError as e:  # chat service unreachable: let the fallback rule handle it
-                log.error("Embeddings nicht erreichbar: %s", e)
+                vector = given[None, :] if given is not None else self._embed([text])
+                names, proba = self.model.predict_proba([text], vector)
+            except (OSError, ValueError) as e:  # no vector (chat service unreachable, wrong size): fallback rule
+                log.error("Keine Einbettung für die Nachricht: %s", e)
                 message.set(INTENT, {"name": "nlu_fallback", "confidence": 0.0}, add_to_output=True)
                 continue
             order = np.argsort(-proba[0])

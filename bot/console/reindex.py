@@ -1,0 +1,54 @@
+"""The editors' "Index neu aufbauen": `kommunalbot kb build` as its own process.
+
+Embedding a whole knowledge base takes the CPU for minutes and loads a second copy of the model;
+outside the web process it slows no citizen's turn and cannot take the service down. The chat
+service picks up the new build as it picks up any (bot/knowledge.py).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+
+class ReindexJob:
+    """At most one build at a time per process; its state for the console page."""
+
+    def __init__(self, kb_dir: Path):
+        self.kb_dir = kb_dir
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+        self.started_by: str | None = None
+        self._output: list[str] | None = None
+
+    def start(self, by: str) -> bool:
+        """Start a build unless one runs; False if one runs."""
+        with self._lock:
+            if self._process is not None and self._process.poll() is None:
+                return False
+            self._process = subprocess.Popen(  # noqa: S603 - our own CLI with a configured path
+                [sys.executable, "-m", "bot.cli", "kb", "build", str(self.kb_dir)],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                env={**os.environ, "COLUMNS": "300", "NO_COLOR": "1"})  # one line per message
+            self.started_by, self._output = by, None
+            return True
+
+    def status(self) -> dict[str, object]:
+        """{} before the first build; else running, and when done the result or the error."""
+        with self._lock:
+            process = self._process
+            if process is None:
+                return {}
+            if process.poll() is None:
+                return {"running": True, "by": self.started_by}
+            if self._output is None and process.stdout is not None:
+                self._output = process.stdout.read().strip().splitlines()
+                process.stdout.close()
+            lines = self._output or []
+        summary = next((line for line in reversed(lines) if line.startswith("Index ")), None)
+        if process.returncode == 0 and summary:
+            return {"running": False, "result": summary}
+        return {"running": False, "error": lines[-1] if lines else f"Exit-Code {process.returncode}"}

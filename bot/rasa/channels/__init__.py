@@ -1,0 +1,1 @@
+"""Rasa input channels of Kommunalbot (loaded by Rasa from credentials.yml, in Rasa's own venv)."""
