@@ -1,4 +1,4 @@
-"""Fit the confidence model and the answer / ask-back thresholds (retrieval/confidence.py).
+"""Fit the confidence model and the answer / ask-back thresholds (retrieval/search/confidence.py).
 
 Data (never the Munich dev set), each a cross-validation group:
   - Musterstadt: benchmarks/data/musterstadt_calibration.jsonl and musterstadt_citizens.jsonl
@@ -24,7 +24,7 @@ Rules, fixed before any result was seen (docs/retrieval.md, "Konfidenz"):
 
     .venv/bin/python benchmarks/calibrate.py [--munich-kb DIR]
 
-Writes retrieval/calibration/<model>.json and prints the figures per set.
+Writes retrieval/search/calibration/<model>.json and prints the figures per set.
 """
 
 from __future__ import annotations
@@ -47,11 +47,11 @@ from shared_data import munich_kb  # noqa: E402
 from typos import write_with_typos  # noqa: E402
 
 from retrieval.cli import eval_index_settings, run_build  # noqa: E402
-from retrieval.confidence import ALL_FEATURES, Calibration, calibration_path  # noqa: E402
-from retrieval.embedder import Embedder, load_embedder  # noqa: E402
-from retrieval.evaluation import read_jsonl  # noqa: E402
-from retrieval.index_store import load_latest_good  # noqa: E402
-from retrieval.searcher import Searcher  # noqa: E402
+from retrieval.evaluation.evaluate import read_jsonl  # noqa: E402
+from retrieval.index.store import load_latest_good  # noqa: E402
+from retrieval.model.embedder import Embedder, load_embedder  # noqa: E402
+from retrieval.search.confidence import ALL_FEATURES, Calibration, calibration_path  # noqa: E402
+from retrieval.search.searcher import Searcher  # noqa: E402
 from retrieval.settings import RetrievalSettings, get_retrieval_settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedder import OnnxEmbedder, SentenceTransformerEmbedder
-from retrieval.evaluation import read_jsonl
-from retrieval.model_store import model_source, resolve_model_path
-from retrieval.onnx_model import is_current, onnx_dir
+from retrieval.evaluation.evaluate import read_jsonl
+from retrieval.model.embedder import OnnxEmbedder, SentenceTransformerEmbedder
+from retrieval.model.onnx_export import is_current, onnx_dir
+from retrieval.model.store import model_source, resolve_model_path
 from retrieval.settings import get_retrieval_settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
-from retrieval.documents import document_files, parse_document, render_document
+from retrieval.kb.documents import document_files, parse_document, render_document
 
 FOLDS = 2
 

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
 from bot.rasa.components.hybrid_model import HybridIntentModel
-from retrieval.embedder import INTENT_PROMPT, load_embedder
+from retrieval.model.embedder import INTENT_PROMPT, load_embedder
 from retrieval.settings import get_retrieval_settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -28,13 +28,13 @@ from keyword_holdout import keyword_holdout_sets
 from shared_data import ROOT, SHARED, munich_kb
 from typos import write_with_typos
 
-from retrieval.chunking import OVERVIEW
 from retrieval.cli import eval_index_settings, run_build
-from retrieval.embedder import Embedder, load_embedder
-from retrieval.evaluation import ranking_metrics, read_jsonl
-from retrieval.index_store import IndexBuild, load_latest_good
-from retrieval.query_expansion import expand_query
-from retrieval.searcher import Searcher
+from retrieval.evaluation.evaluate import ranking_metrics, read_jsonl
+from retrieval.index.store import IndexBuild, load_latest_good
+from retrieval.kb.chunking import OVERVIEW
+from retrieval.model.embedder import Embedder, load_embedder
+from retrieval.search.expansion import expand_query
+from retrieval.search.searcher import Searcher
 from retrieval.settings import get_retrieval_settings
 
 PRODUCT = "½ Seite + ½ bester Abschnitt + 0,02 · lexikalisch (Produkt)"

@@ -58,8 +58,8 @@ def percentiles(values: list[float]) -> dict[str, float]:
 # --- parts, each run in a fresh interpreter -------------------------------------------------
 
 def part_build(kb: str, index_dir: str) -> dict:
-    from retrieval.embedder import load_embedder
-    from retrieval.index_build import build_index
+    from retrieval.index.build import build_index
+    from retrieval.model.embedder import load_embedder
     from retrieval.settings import RetrievalSettings
 
     settings = RetrievalSettings(index_dir=Path(index_dir))
@@ -72,9 +72,9 @@ def part_build(kb: str, index_dir: str) -> dict:
 
 def part_rebuild_one(kb: str, built_index: str) -> dict:
     """Copy a knowledge base and its built index, change one file, rebuild incrementally."""
-    from retrieval.documents import document_files
-    from retrieval.embedder import load_embedder
-    from retrieval.index_build import build_index
+    from retrieval.index.build import build_index
+    from retrieval.kb.documents import document_files
+    from retrieval.model.embedder import load_embedder
     from retrieval.settings import RetrievalSettings
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,10 +92,10 @@ def part_rebuild_one(kb: str, built_index: str) -> dict:
 
 
 def part_search(index_dir: str, questions: str) -> dict:
-    from retrieval.embedder import load_embedder
-    from retrieval.evaluation import read_jsonl
-    from retrieval.index_store import load_latest_good
-    from retrieval.searcher import Searcher
+    from retrieval.evaluation.evaluate import read_jsonl
+    from retrieval.index.store import load_latest_good
+    from retrieval.model.embedder import load_embedder
+    from retrieval.search.searcher import Searcher
     from retrieval.settings import RetrievalSettings
 
     settings = RetrievalSettings(index_dir=Path(index_dir))
@@ -115,10 +115,10 @@ def part_search(index_dir: str, questions: str) -> dict:
 def part_synthetic(n_chunks: int, index_dir: str) -> dict:
     import numpy as np
 
-    from retrieval.documents import Document, FrontMatter
-    from retrieval.index_build import build_from_documents
-    from retrieval.index_store import load_latest_good
-    from retrieval.searcher import Searcher
+    from retrieval.index.build import build_from_documents
+    from retrieval.index.store import load_latest_good
+    from retrieval.kb.documents import Document, FrontMatter
+    from retrieval.search.searcher import Searcher
     from retrieval.settings import RetrievalSettings
 
     rng = np.random.default_rng(0)
@@ -181,8 +181,8 @@ def main() -> None:
         print(json.dumps(PARTS[name](*[int(a) if a.isdigit() else a for a in rest])))
         return
 
-    from retrieval.embedder import cpu_supports_bf16, planned_runtime
-    from retrieval.onnx_model import cpu_has_vnni
+    from retrieval.model.embedder import cpu_supports_bf16, planned_runtime
+    from retrieval.model.onnx_export import cpu_has_vnni
     from retrieval.settings import get_retrieval_settings
 
     settings = get_retrieval_settings()

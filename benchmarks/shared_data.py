@@ -13,7 +13,7 @@ def munich_kb(given: Path | None, scratch: Path) -> Path | None:
     """The Munich knowledge base: ``given``, else imported into ``scratch``; None without ../shared."""
     if given is not None or not MUNICH_SERVICES.is_file():
         return given
-    from retrieval.dldb_import import import_dldb
+    from retrieval.kb.dldb_import import import_dldb
 
     out = scratch / "munich_kb"
     import_dldb(MUNICH_SERVICES, out, SHARED / "dldb/munich/locations_de.raw.json")

@@ -2,7 +2,7 @@
 
 Each question gets the name in one of four ways, chosen by its id (so every run writes the same
 questions): "… in X?", "… hier in X?", "X: …", "Ich wohne in X. …". The search replaces the
-town's name by "der Stadt" (retrieval/query_expansion.py); these sets measure what the name
+town's name by "der Stadt" (retrieval/search/expansion.py); these sets measure what the name
 costs without that, and that it costs nothing with it.
 
     .venv/bin/python benchmarks/town_names.py QUESTIONS.jsonl OUT.jsonl Musterstadt

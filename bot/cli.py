@@ -62,7 +62,7 @@ def terminal_chat(stack) -> None:
     import uuid
 
     from bot.chat.service import APOLOGY_MESSAGE, reply_of
-    from bot.rasa_client import RasaUnavailableError
+    from bot.rasa.client import RasaUnavailableError
 
     sender = f"terminal-{uuid.uuid4().hex[:8]}"
     knowledge = stack.app_server.app.state.knowledge
@@ -143,7 +143,7 @@ def eval_dialogue(
     """Jede Frage als neues Gespräch durch Rasa, Aktionen und Suche; Zusammenfassung der Ergebnisse."""
     from bot.dialogue_eval import evaluate_dialogue
     from bot.stack import Stack
-    from retrieval.evaluation import read_jsonl
+    from retrieval.evaluation.evaluate import read_jsonl
 
     settings = retrieval_cli.eval_index_settings(get_settings(), kb)
     retrieval_cli.run_build(kb, settings, force=True, quiet=True)

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from bot.chat.service import reply_of
-from bot.rasa_client import RasaClient
-from retrieval.citizen_metrics import citizen_metrics, rank_of_gold
+from bot.rasa.client import RasaClient
+from retrieval.evaluation.citizen_metrics import citizen_metrics, rank_of_gold
 
 OUTCOME_OF_KIND = {"answer": "answer", "clarify": "clarify", "handoff": "handoff", "handoff_offer": "handoff",
                    "decline": "decline", "smalltalk": "smalltalk"}
@@ -52,7 +52,7 @@ def evaluate_dialogue(client: RasaClient, questions: list[dict[str, Any]],
                       prepare: Callable[[str], dict[str, str]] | None = None) -> DialogueReport:
     """``ranking``: the retrieval's document ids for a text, to tell declines with the gold page
     first (top1_rank_of_gold) from the others. ``prepare``: the metadata the chat service sends
-    with a text (KnowledgeHolder.message_metadata)."""
+    with a text (LiveIndex.message_metadata)."""
     report = DialogueReport()
     counts: dict[str, dict[str, int]] = {k: {"n": 0, "ok": 0, "bad": 0} for k in ("service", "out_of_scope", "handoff", "smalltalk")}
     for q in questions:

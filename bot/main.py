@@ -21,24 +21,26 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from starlette.middleware.sessions import SessionMiddleware
 
-from bot import metrics, rasa_callbacks, security
-from bot.console import router as console
-from bot.console.service import ConsoleService
-from bot.actions.handoff import HandoffSink
+from bot import metrics, security
 from bot.actions.webhook import action_router, build_actions
 from bot.chat.router import chat_router
-from bot.chat.service import ChatService, DbHandoffSink
+from bot.chat.service import ChatService
+from bot.console import router as console
+from bot.console.service import ConsoleService
 from bot.db import repository as repo
 from bot.db.session import Database, migrate
 from bot.events import EventBus, RedisRelay
-from bot.knowledge import KnowledgeHolder
-from bot.rasa_client import RasaClient
-from bot.widget_asset import widget_router
+from bot.handoff.db_sink import DbHandoffSink
+from bot.handoff.sink import HandoffSink
+from bot.live_index import LiveIndex
+from bot.rasa import callbacks as rasa_callbacks
+from bot.rasa.client import RasaClient
 from bot.settings import Settings, get_settings
+from bot.widget_asset import widget_router
 
 log = logging.getLogger(__name__)
 RETENTION_INTERVAL_SECONDS = 6 * 3600
@@ -49,7 +51,7 @@ class EmbeddingRequest(BaseModel):
     texts: list[Annotated[str, Field(max_length=2000)]] = Field(max_length=256)
 
 
-def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | None = None,
+def create_app(settings: Settings | None = None, knowledge: LiveIndex | None = None,
                sink: HandoffSink | None = None) -> FastAPI:
     settings = settings or get_settings()
     token = settings.internal_token or secrets.token_urlsafe(24)
@@ -60,7 +62,7 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
         await run_in_threadpool(migrate, settings.database_url)
         db, bus = Database(settings.database_url), EventBus()
         relay = RedisRelay(bus, settings.redis_url) if settings.redis_url else None
-        holder = knowledge or await run_in_threadpool(KnowledgeHolder, settings)
+        holder = knowledge or await run_in_threadpool(LiveIndex, settings)
         await run_in_threadpool(holder.reload)
         app.state.knowledge, app.state.db, app.state.bus = holder, db, bus
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds, token)
@@ -107,7 +109,7 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
 
     @app.post("/internal/nlu-embeddings", include_in_schema=False, dependencies=[Depends(rasa_callbacks.only_rasa)])
     async def nlu_embeddings(body: EmbeddingRequest, request: Request) -> dict[str, list[list[float]]]:
-        holder: KnowledgeHolder = request.app.state.knowledge
+        holder: LiveIndex = request.app.state.knowledge
 
         def embed() -> list[list[float]]:
             return holder.intent_vectors(body.texts).tolist()
@@ -116,7 +118,7 @@ def create_app(settings: Settings | None = None, knowledge: KnowledgeHolder | No
 
     @app.get("/health", tags=["Betrieb"], summary="Zustand von Rasa, Index und Datenbank")
     async def health(request: Request) -> dict[str, object]:
-        holder: KnowledgeHolder = request.app.state.knowledge
+        holder: LiveIndex = request.app.state.knowledge
         try:
             build = holder.build
             index = {"status": "ok", "build": build.build_id, "documents": len(build.documents)}

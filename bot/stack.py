@@ -13,8 +13,8 @@ from pathlib import Path
 
 import uvicorn
 
-from bot.rasa_client import RasaClient
-from bot.rasa_runtime import RasaServer, train_if_stale
+from bot.rasa.client import RasaClient
+from bot.rasa.runtime import RasaServer, train_if_stale
 from bot.settings import Settings
 
 

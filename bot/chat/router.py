@@ -17,7 +17,7 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from bot.chat.schemas import Accepted, ConversationCreated, FeedbackIn, Messages, MessageOut, NewMessage
+from bot.chat.schemas import Accepted, ConversationCreated, FeedbackIn, MessageOut, Messages, NewMessage
 from bot.chat.service import ChatService, ConversationNotFoundError
 from bot.chat.stream import message_stream
 from bot.events import EventBus

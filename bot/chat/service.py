@@ -13,14 +13,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.actions.handoff import CONTACT_MARKER, normalise_contact
+from bot import metrics
 from bot.db import repository as repo
 from bot.db.models import Conversation, Message
 from bot.db.session import Database
-from bot import metrics
 from bot.events import EventBus
+from bot.handoff.contact import CONTACT_MARKER, normalise_contact
 from bot.privacy import mask_pii
-from bot.rasa_client import APOLOGY, Intent, RasaClient, RasaUnavailableError
+from bot.rasa.client import APOLOGY, Intent, RasaClient, RasaUnavailableError
 from bot.reply import BotMessage, Button, Kind
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ HANDED_OVER = BotMessage(kind=Kind.HANDOFF, text="Ihr Anliegen wurde an das Team
 class ChatService:
     def __init__(self, db: Database, rasa: RasaClient, bus: EventBus,
                  prepare: Callable[[str], dict[str, str]] | None = None):
-        """``prepare`` gives the metadata Rasa gets with a text (its intent vector, KnowledgeHolder.message_metadata)."""
+        """``prepare`` gives the metadata Rasa gets with a text (its intent vector, LiveIndex.message_metadata)."""
         self.db, self.rasa, self.bus, self.prepare = db, rasa, bus, prepare
 
     def start(self) -> str:
@@ -151,26 +151,3 @@ class ChatService:
             if not repo.delete_conversation(s, conversation_id):
                 raise ConversationNotFoundError(conversation_id)
         self.bus.notify(conversation_id)
-
-
-class DbHandoffSink:
-    """Rasa's handoff actions mark the conversation for staff in the store."""
-
-    def __init__(self, db: Database, bus: EventBus):
-        self.db, self.bus = db, bus
-
-    def handoff_requested(self, conversation_id: str, staff_available: bool) -> None:
-        metrics.HANDOFFS.labels(str(staff_available).lower()).inc()
-        with self.db.session() as s:
-            conversation = repo.get_conversation(s, conversation_id, lock=True)
-            if conversation is not None:
-                repo.mark_handoff(s, conversation, staff_available)
-        self.bus.notify(conversation_id)
-
-    def contact_left(self, conversation_id: str, contact: str) -> None:
-        if contact == CONTACT_MARKER:
-            return  # the chat service stored it before Rasa saw the message
-        with self.db.session() as s:
-            conversation = repo.get_conversation(s, conversation_id)
-            if conversation is not None:
-                repo.store_callback(s, conversation, contact)

@@ -2,7 +2,7 @@
 
 Embedding a whole knowledge base takes the CPU for minutes and loads a second copy of the model;
 outside the web process it slows no citizen's turn and cannot take the service down. The chat
-service picks up the new build as it picks up any (bot/knowledge.py).
+service picks up the new build as it picks up any (bot/live_index.py).
 """
 
 from __future__ import annotations

@@ -16,10 +16,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from bot.console.auth import (
-    ROLES, LoginRequired, authenticate, check_csrf, csrf_token, current_user, hash_password, require, start_session,
-)
 from bot.chat.stream import message_stream
+from bot.console.auth import (
+    ROLES,
+    LoginRequired,
+    authenticate,
+    check_csrf,
+    csrf_token,
+    current_user,
+    hash_password,
+    require,
+    start_session,
+)
 from bot.console.reindex import ReindexJob
 from bot.console.service import CLOSE_REASONS, ConflictError, ConsoleService, NotFoundError
 from bot.db.models import StaffUser
@@ -139,7 +147,7 @@ def console_router(settings: Settings) -> APIRouter:
 
     @router.get("/kb", response_class=HTMLResponse)
     def kb_status(request: Request, user: Editor) -> HTMLResponse:
-        from retrieval.knowledge_base import load_knowledge_base
+        from retrieval.kb.knowledge_base import load_knowledge_base
 
         holder = request.app.state.knowledge
         try:

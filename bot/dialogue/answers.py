@@ -9,10 +9,10 @@ from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, facet_lead
 from bot.dialogue.facets import facet_section
 from bot.dialogue.office_hours import OfficeCalendar
 from bot.reply import BotMessage, Kind, Link, Source
-from retrieval.chunking import OVERVIEW, plain_text, sections
-from retrieval.documents import Document
 from retrieval.german_text import sentences
-from retrieval.offices import Office
+from retrieval.kb.chunking import OVERVIEW, plain_text, sections
+from retrieval.kb.documents import Document
+from retrieval.kb.offices import Office
 
 MAX_ANSWER_CHARS = 450
 MAX_SUMMARY_CHARS = 110

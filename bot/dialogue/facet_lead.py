@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 from bot.dialogue.facets import FACETS, facet_section
-from retrieval.chunking import plain_text, sections
-from retrieval.documents import Document
 from retrieval.german_text import fold, sentences
-from retrieval.offices import Office
+from retrieval.kb.chunking import plain_text, sections
+from retrieval.kb.documents import Document
+from retrieval.kb.offices import Office
 
 MAX_LIST_ITEMS = 8
 MAX_SENTENCES = 2

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from retrieval.offices import WEEKDAY_NAMES, Office
+from retrieval.kb.offices import WEEKDAY_NAMES, Office
 
 
 class OfficeCalendar:

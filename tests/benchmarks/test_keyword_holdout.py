@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from retrieval.documents import document_files, parse_document
-from retrieval.evaluation import read_jsonl
+from retrieval.evaluation.evaluate import read_jsonl
+from retrieval.kb.documents import document_files, parse_document
 from tests.conftest import PROJECT_ROOT, SAMPLE_KB
 
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
-from retrieval.evaluation import read_jsonl
+from retrieval.evaluation.evaluate import read_jsonl
 from tests.conftest import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))

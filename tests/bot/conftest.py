@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.knowledge import KnowledgeHolder
+from bot.live_index import LiveIndex
 from bot.settings import Settings
 
 
@@ -26,8 +26,8 @@ def bot_settings(sample_index) -> Settings:
 
 
 @pytest.fixture
-def knowledge(bot_settings, real_embedder) -> KnowledgeHolder:
-    holder = KnowledgeHolder(bot_settings, real_embedder)
+def knowledge(bot_settings, real_embedder) -> LiveIndex:
+    holder = LiveIndex(bot_settings, real_embedder)
     holder.reload()
     return holder
 

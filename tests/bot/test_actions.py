@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.actions.handoff import normalise_contact
 from bot.actions.office_info import offices_named
 from bot.actions.protocol import Dispatcher, Tracker
 from bot.actions.webhook import build_actions
-from bot.knowledge import KnowledgeHolder
+from bot.handoff.contact import normalise_contact
+from bot.live_index import LiveIndex
 from bot.main import create_app
 from bot.rasa.components import intent_vector
 from bot.reply import Link, Source
-from retrieval.embedder import INTENT_PROMPT
-from retrieval.offices import load_offices
+from retrieval.kb.offices import load_offices
+from retrieval.model.embedder import INTENT_PROMPT
 from tests.bot.conftest import RecordingSink
 from tests.conftest import SAMPLE_KB
 
@@ -152,7 +152,7 @@ def test_a_follow_up_right_after_asking_back_asks_which_service_is_meant(actions
 
 def test_unsure_retrieval_asks_back_with_buttons(bot_settings, real_embedder):
     strict = bot_settings.model_copy(update={"answer_threshold": 0.999, "clarify_threshold": 0.0})
-    registry = build_actions(KnowledgeHolder(strict, real_embedder), strict, RecordingSink())
+    registry = build_actions(LiveIndex(strict, real_embedder), strict, RecordingSink())
     messages, slots, _ = run(registry, "action_answer_from_kb", tracker("Ich brauche eine Urkunde"))
     (message,) = messages
     assert message.text.startswith("Ich bin mir nicht ganz sicher. Meinten Sie")

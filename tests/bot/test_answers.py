@@ -10,9 +10,9 @@ import pytest
 from bot.dialogue.answers import MAX_ANSWER_CHARS, answer_from_document, office_answer, shorten, summary_line
 from bot.dialogue.office_hours import OfficeCalendar, day_asked
 from bot.reply import Link
-from retrieval.dldb_import import import_dldb
-from retrieval.knowledge_base import load_knowledge_base
-from retrieval.offices import Office
+from retrieval.kb.dldb_import import import_dldb
+from retrieval.kb.knowledge_base import load_knowledge_base
+from retrieval.kb.offices import Office
 from tests.conftest import SAMPLE_KB, SHARED_DATA
 
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)

@@ -17,9 +17,9 @@ from datetime import date, datetime
 import pytest
 
 from bot.chat.service import reply_of
-from bot.rasa_client import RasaClient, RasaUnavailableError
+from bot.rasa.client import RasaClient, RasaUnavailableError
+from bot.rasa.runtime import rasa_env
 from bot.reply import BotMessage
-from bot.rasa_runtime import rasa_env
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.model

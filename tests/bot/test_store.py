@@ -8,12 +8,13 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect, update
 
-from bot.chat.service import ChatService, DbHandoffSink
+from bot.chat.service import ChatService
 from bot.db import repository as repo
 from bot.db.models import CallbackContact, Conversation, Message, utcnow
 from bot.db.session import Database, alembic_config, migrate
 from bot.events import EventBus
-from bot.rasa_client import Intent, RasaTurn, RasaUnavailableError
+from bot.handoff.db_sink import DbHandoffSink
+from bot.rasa.client import Intent, RasaTurn, RasaUnavailableError
 from bot.reply import BotMessage, Kind, Source
 
 

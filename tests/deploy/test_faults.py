@@ -8,14 +8,14 @@ import time
 import httpx
 import pytest
 
-from bot.knowledge import KnowledgeHolder
+from bot.live_index import LiveIndex
 from bot.settings import Settings
-from retrieval.index_build import build_index
-from retrieval.index_store import current_build_path
+from retrieval.index.build import build_index
+from retrieval.index.store import current_build_path
 from tests.chat_turns import ask
-from tests.tcp_proxy import TcpProxy
 from tests.conftest import SAMPLE_KB, free_port
 from tests.deploy.conftest import AppProcess
+from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.model
 
@@ -87,7 +87,7 @@ def test_database_unavailable_gives_clear_error_and_recovers(stack, sample_index
 def test_damaged_index_keeps_the_last_good_one_serving(sample_index, real_embedder, tmp_path):
     index_dir = tmp_path / "index"
     shutil.copytree(sample_index, index_dir, symlinks=True)
-    holder = KnowledgeHolder(Settings(index_dir=index_dir), real_embedder)
+    holder = LiveIndex(Settings(index_dir=index_dir), real_embedder)
     holder.reload()
     good = holder.build.build_id
     kb = tmp_path / "kb"
@@ -109,7 +109,7 @@ def test_broken_kb_file_keeps_the_previous_page_live(sample_index, real_embedder
     shutil.copytree(sample_index, index_dir, symlinks=True)
     kb = tmp_path / "kb"
     shutil.copytree(SAMPLE_KB, kb)
-    holder = KnowledgeHolder(Settings(index_dir=index_dir), real_embedder)
+    holder = LiveIndex(Settings(index_dir=index_dir), real_embedder)
     holder.reload()
     page = kb / "leistungen/reisepass-beantragen.md"
     page.write_text(page.read_text(encoding="utf-8").replace("updated: 2026-10-14", "updated: 14.10.2026"),

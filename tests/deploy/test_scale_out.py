@@ -17,10 +17,10 @@ import pytest
 from bot.console.auth import hash_password
 from bot.db import repository as repo
 from bot.db.session import Database, migrate
-from bot.rasa_client import RasaClient
-from bot.rasa_runtime import RasaServer, model_file
+from bot.rasa.client import RasaClient
+from bot.rasa.runtime import RasaServer, model_file
 from bot.settings import Settings
-from retrieval.index_build import build_index
+from retrieval.index.build import build_index
 from retrieval.settings import RetrievalSettings
 from tests.chat_turns import ask
 from tests.conftest import SAMPLE_KB, free_port

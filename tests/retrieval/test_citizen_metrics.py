@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.citizen_metrics import citizen_metrics, format_table, length_band, rank_of_gold
+from retrieval.evaluation.citizen_metrics import citizen_metrics, format_table, length_band, rank_of_gold
 
 SHORT = "Was kostet ein Pass?"
 LONG = " ".join(["Wort"] * 25)

@@ -8,9 +8,15 @@ from datetime import date
 import numpy as np
 import pytest
 
-from retrieval.confidence import ALL_FEATURES, Calibration
-from retrieval.searcher import (
-    OPTION_SCORE_GAP, DocumentHit, SearchResult, ask_back_options, near_tie_second, ranking_features)
+from retrieval.search.confidence import ALL_FEATURES, Calibration
+from retrieval.search.searcher import (
+    OPTION_SCORE_GAP,
+    DocumentHit,
+    SearchResult,
+    ask_back_options,
+    near_tie_second,
+    ranking_features,
+)
 
 
 def hit(doc_id: str, score: float) -> DocumentHit:

@@ -7,8 +7,8 @@ import json
 from typer.testing import CliRunner
 
 from bot.cli import app
-from retrieval.dldb_import import import_dldb
-from retrieval.knowledge_base import load_knowledge_base
+from retrieval.kb.dldb_import import import_dldb
+from retrieval.kb.knowledge_base import load_knowledge_base
 from tests.conftest import shared
 
 

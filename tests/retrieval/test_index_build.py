@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.embedder import HashingEmbedder
-from retrieval.index_build import BuildRefusedError, build_index, promote_build
-from retrieval.index_store import (
-    CURRENT, IndexBuild, IndexUnavailableError, builds_dir, current_build_path, load_latest_good,
+from retrieval.index.build import BuildRefusedError, build_index, promote_build
+from retrieval.index.store import (
+    CURRENT,
+    IndexBuild,
+    IndexUnavailableError,
+    builds_dir,
+    current_build_path,
+    load_latest_good,
 )
-from retrieval.searcher import Searcher
+from retrieval.model.embedder import HashingEmbedder
+from retrieval.search.searcher import Searcher
 from tests.conftest import OFFICES_YAML, page
 
 LONG = "\n\n".join(f"## Abschnitt {i}\n\n" + "Ein Satz über Gebühren und Fristen. " * 12 for i in range(4))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.cli import app
-from retrieval.knowledge_base import load_knowledge_base
+from retrieval.kb.knowledge_base import load_knowledge_base
 from tests.conftest import OFFICES_YAML, SAMPLE_KB, page
 
 

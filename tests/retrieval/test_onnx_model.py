@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval.embedder import OnnxEmbedder, load_embedder, planned_runtime
-from retrieval.onnx_model import (
+from retrieval.model.embedder import OnnxEmbedder, load_embedder, planned_runtime
+from retrieval.model.onnx_export import (
     OnnxExportError,
     OnnxSentenceEncoder,
     _ffn_output_projections,
@@ -118,7 +118,7 @@ def test_tampered_export_is_refused(tmp_path):
     folder = tmp_path / "export"
     folder.mkdir()
     (folder / "model.onnx").write_bytes(b"graph")
-    from retrieval.model_store import sha256_file
+    from retrieval.model.store import sha256_file
 
     manifest = {"files": {"model.onnx": sha256_file(folder / "model.onnx")}}
     verify_files(folder, manifest)
@@ -136,7 +136,7 @@ def test_int8_keeps_the_feed_forward_output_in_float(tiny_model, tmp_path, monke
     Signed weights only where the CPU has VNNI; elsewhere they would saturate."""
     import onnx
 
-    import retrieval.onnx_model as onnx_model
+    import retrieval.model.onnx_export as onnx_model
 
     monkeypatch.setattr(onnx_model, "cpu_has_vnni", lambda: vnni)
     out = tmp_path / "tiny-int8"
@@ -247,8 +247,8 @@ def test_runtime_choice(tiny_model, tiny_export, tmp_path):
 @pytest.mark.model
 def test_default_model_runs_on_its_verified_onnx_export(real_embedder):
     """scripts/setup exports the default model; the product then runs it in ONNX Runtime, 8 bit."""
-    from retrieval.embedder import SentenceTransformerEmbedder
-    from retrieval.model_store import resolve_model_path
+    from retrieval.model.embedder import SentenceTransformerEmbedder
+    from retrieval.model.store import resolve_model_path
 
     assert real_embedder.runtime.startswith("onnx-int8@")
     manifest = json.loads((real_embedder.encoder.folder / "manifest.json").read_text(encoding="utf-8"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.evaluation import evaluate_questions, read_jsonl
-from retrieval.index_store import load_latest_good
-from retrieval.query_expansion import place_pattern, without_place_name
-from retrieval.searcher import Searcher
+from retrieval.evaluation.evaluate import evaluate_questions, read_jsonl
+from retrieval.index.store import load_latest_good
+from retrieval.search.expansion import place_pattern, without_place_name
+from retrieval.search.searcher import Searcher
 from retrieval.settings import RetrievalSettings
 from tests.conftest import PROJECT_ROOT
 
@@ -70,7 +70,7 @@ def test_nonsense_is_declined_and_exclusion_works(searcher):
 
 
 def test_index_refuses_other_model(searcher, hashing_settings):
-    from retrieval.embedder import HashingEmbedder
+    from retrieval.model.embedder import HashingEmbedder
 
     with pytest.raises(ValueError, match="gebaut"):
         Searcher(searcher.build, HashingEmbedder(), hashing_settings)

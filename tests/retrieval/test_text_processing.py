@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 import pytest
 
-from retrieval.chunking import MAX_CHARS, OVERVIEW, chunk_document, plain_text, sections, whole_document
-from retrieval.documents import Document, FrontMatter
 from retrieval.german_text import char_ngrams, lemmas
-from retrieval.offices import Office, parse_intervals
-from retrieval.query_expansion import DEFAULT_LEXICON, expand_query, load_lexicon
-from retrieval.spelling import SpellingCorrector
+from retrieval.kb.chunking import MAX_CHARS, OVERVIEW, chunk_document, plain_text, sections, whole_document
+from retrieval.kb.documents import Document, FrontMatter
+from retrieval.kb.offices import Office, parse_intervals
+from retrieval.search.expansion import DEFAULT_LEXICON, expand_query, load_lexicon
+from retrieval.search.spelling import SpellingCorrector
 
 
 def doc(body: str, **meta) -> Document:

@@ -17,6 +17,8 @@ import urllib.request
 from typing import Any
 
 import numpy as np
+from components import intent_vector
+from components.hybrid_model import HybridIntentModel
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -25,9 +27,6 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-
-from components import intent_vector
-from components.hybrid_model import HybridIntentModel
 
 log = logging.getLogger(__name__)
 MODEL_FILE = "hybrid_intent_model.pkl"

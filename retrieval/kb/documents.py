@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
-from retrieval.findings import Finding, KnowledgeBaseFileError
-from retrieval.yaml_lines import load_yaml_with_lines, validation_findings, yaml_error_line
+from retrieval.kb.findings import Finding, KnowledgeBaseFileError
+from retrieval.kb.yaml_lines import load_yaml_with_lines, validation_findings, yaml_error_line
 
 DocumentId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", min_length=1, max_length=120)]
 NonEmpty = Annotated[str, Field(min_length=1)]

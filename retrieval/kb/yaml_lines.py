@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from retrieval.findings import Finding
+from retrieval.kb.findings import Finding
 
 LinePath = tuple[str | int, ...]
 

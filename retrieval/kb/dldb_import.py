@@ -19,8 +19,8 @@ from markdownify import markdownify
 from pydantic import ValidationError
 from slugify import slugify
 
-from retrieval.documents import FrontMatter, Link, render_document
-from retrieval.offices import Address, Office, dump_offices
+from retrieval.kb.documents import FrontMatter, Link, render_document
+from retrieval.kb.offices import Address, Office, dump_offices
 
 FALLBACK_URL = "https://service.example.invalid/"
 

@@ -6,7 +6,7 @@ calibration file. It is fitted by
 ``benchmarks/calibrate.py`` on questions written for the sample municipality, including
 "leave-the-answer-out" questions whose gold page is removed from the index, so the model
 learns what a near miss looks like. The dev set is never used for fitting.
-One file per embedding model in ``retrieval/calibration/``; see docs/retrieval.md.
+One file per embedding model in ``retrieval/search/calibration/``; see docs/retrieval.md.
 """
 
 from __future__ import annotations

@@ -13,13 +13,13 @@ from typing import Any
 import bm25s
 import numpy as np
 
-from retrieval.documents import Document, FrontMatter
-from retrieval.embedder import Embedder
+from retrieval.evaluation.citizen_metrics import citizen_metrics, rank_of_gold
 from retrieval.german_text import STOP
-from retrieval.index_build import build_from_documents
-from retrieval.index_store import load_latest_good
-from retrieval.citizen_metrics import citizen_metrics, rank_of_gold
-from retrieval.searcher import Searcher, ask_back_options
+from retrieval.index.build import build_from_documents
+from retrieval.index.store import load_latest_good
+from retrieval.kb.documents import Document, FrontMatter
+from retrieval.model.embedder import Embedder
+from retrieval.search.searcher import Searcher, ask_back_options
 from retrieval.settings import RetrievalSettings
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from retrieval.documents import Document, document_files, parse_document
-from retrieval.findings import Finding, KnowledgeBaseFileError
-from retrieval.offices import OFFICES_FILE, Office, load_offices
+from retrieval.kb.documents import Document, document_files, parse_document
+from retrieval.kb.findings import Finding, KnowledgeBaseFileError
+from retrieval.kb.offices import OFFICES_FILE, Office, load_offices
 
 STALE_AFTER = timedelta(days=2 * 365)
 

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import bm25s
 import numpy as np
 
-from retrieval.chunking import plain_text
-from retrieval.documents import Document
 from retrieval.german_text import char_ngrams, lemmas
+from retrieval.kb.chunking import plain_text
+from retrieval.kb.documents import Document
 
 TITLE_WEIGHT = 3
 KEYWORD_WEIGHT = 2

@@ -1,6 +1,6 @@
 """The live knowledge: the current index build, its searcher, and the office calendar.
 
-``KnowledgeHolder`` follows the index: when ``kb build`` (or the console's reindex) moves the
+``LiveIndex`` follows the index: when ``kb build`` (or the console's reindex) moves the
 ``current`` pointer, the next request loads the new build and swaps it in. Requests already
 running finish on the build they started with. A damaged new build is refused and the old
 one keeps serving.
@@ -19,9 +19,9 @@ import numpy as np
 from bot.dialogue.office_hours import OfficeCalendar
 from bot.rasa.components import intent_vector
 from bot.settings import Settings
-from retrieval.embedder import INTENT_PROMPT, Embedder, load_embedder
-from retrieval.index_store import IndexBuild, IndexUnavailableError, current_build_path, load_latest_good
-from retrieval.searcher import MAX_QUERY_CHARS, SearchResult, Searcher
+from retrieval.index.store import IndexBuild, IndexUnavailableError, current_build_path, load_latest_good
+from retrieval.model.embedder import INTENT_PROMPT, Embedder, load_embedder
+from retrieval.search.searcher import MAX_QUERY_CHARS, Searcher, SearchResult
 
 log = logging.getLogger(__name__)
 RELOAD_CHECK_SECONDS = 2.0
@@ -51,7 +51,7 @@ class QueryVectorCache:
                 self._items.popitem(last=False)
 
 
-class KnowledgeHolder:
+class LiveIndex:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         self.embedder = embedder or load_embedder(settings)

@@ -23,18 +23,26 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from retrieval.chunking import Chunk, chunk_document, whole_document
-from retrieval.documents import Document
-from retrieval.embedder import Embedder
-from retrieval.findings import Finding
 from retrieval.german_text import lemmas
-from retrieval.index_store import (
-    BUILDS, CURRENT, DATA_FILES, FORMAT_VERSION, IndexBuild, IndexUnavailableError, builds_dir,
-    current_build_path, file_sha256, load_latest_good,
+from retrieval.index.lexical import document_text
+from retrieval.index.store import (
+    BUILDS,
+    CURRENT,
+    DATA_FILES,
+    FORMAT_VERSION,
+    IndexBuild,
+    IndexUnavailableError,
+    builds_dir,
+    current_build_path,
+    file_sha256,
+    load_latest_good,
 )
-from retrieval.knowledge_base import load_knowledge_base
-from retrieval.lexical import document_text
-from retrieval.offices import OFFICES_FILE, Office
+from retrieval.kb.chunking import Chunk, chunk_document, whole_document
+from retrieval.kb.documents import Document
+from retrieval.kb.findings import Finding
+from retrieval.kb.knowledge_base import load_knowledge_base
+from retrieval.kb.offices import OFFICES_FILE, Office
+from retrieval.model.embedder import Embedder
 from retrieval.settings import RetrievalSettings
 
 HNSW_NEIGHBOURS = 32

@@ -28,14 +28,14 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from retrieval.model_store import sha256_file
+from retrieval.model.store import sha256_file
 
 log = logging.getLogger(__name__)
 

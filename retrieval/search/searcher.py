@@ -19,14 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.confidence import Calibration, load_calibration, uncalibrated_probability
-from retrieval.embedder import Embedder
 from retrieval.german_text import lemmas
-from retrieval.index_store import IndexBuild
-from retrieval.lexical import document_text
-from retrieval.query_expansion import DEFAULT_LEXICON, expand_query, load_lexicon, place_pattern, without_place_name
+from retrieval.index.lexical import document_text
+from retrieval.index.store import IndexBuild
+from retrieval.model.embedder import Embedder
+from retrieval.search.confidence import Calibration, load_calibration, uncalibrated_probability
+from retrieval.search.expansion import DEFAULT_LEXICON, expand_query, load_lexicon, place_pattern, without_place_name
+from retrieval.search.spelling import SpellingCorrector
 from retrieval.settings import RetrievalSettings
-from retrieval.spelling import SpellingCorrector
 
 CHUNK_CANDIDATES = 200
 DOC_CANDIDATES = 50

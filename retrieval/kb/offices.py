@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
-from retrieval.documents import DocumentId, NonEmpty, decode_utf8
-from retrieval.findings import Finding, KnowledgeBaseFileError
-from retrieval.yaml_lines import load_yaml_with_lines, validation_findings, yaml_error_line
+from retrieval.kb.documents import DocumentId, NonEmpty, decode_utf8
+from retrieval.kb.findings import Finding, KnowledgeBaseFileError
+from retrieval.kb.yaml_lines import load_yaml_with_lines, validation_findings, yaml_error_line
 
 OFFICES_FILE = "offices.yaml"
 WEEKDAYS = ("mo", "di", "mi", "do", "fr", "sa", "so")

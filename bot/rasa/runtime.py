@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.rasa_client import RasaClient
+from bot.rasa.client import RasaClient
 from bot.settings import Settings
-from retrieval.embedder import INTENT_PROMPT, planned_runtime
+from retrieval.model.embedder import INTENT_PROMPT, planned_runtime
 
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "components")
 

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from retrieval.chunking import plain_text
+from retrieval.kb.chunking import plain_text
 from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
@@ -129,13 +129,13 @@ class SentenceTransformerEmbedder(PromptedEmbedder):
 
 
 class OnnxEmbedder(PromptedEmbedder):
-    """The same model exported to ONNX Runtime (retrieval/onnx_model.py): 2-3x faster on CPU."""
+    """The same model exported to ONNX Runtime (retrieval/model/onnx_export.py): 2-3x faster on CPU."""
 
     def __init__(self, name: str, folder: Path, batch_size: int = 16, dim: int | None = None,
                  threads: int | None = None):
         from threadpoolctl import threadpool_limits
 
-        from retrieval.onnx_model import OnnxSentenceEncoder, runtime_label
+        from retrieval.model.onnx_export import OnnxSentenceEncoder, runtime_label
 
         self.encoder = OnnxSentenceEncoder(folder, threads)
         # ONNX Runtime has its own thread pool. The BLAS/OpenMP pools (numpy, FAISS) then only do
@@ -182,7 +182,7 @@ class HashingEmbedder:
 
 
 def cpu_supports_bf16() -> bool:
-    from retrieval.onnx_model import cpu_flags
+    from retrieval.model.onnx_export import cpu_flags
 
     return bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
 
@@ -190,8 +190,8 @@ def cpu_supports_bf16() -> bool:
 def planned_runtime(settings: RetrievalSettings) -> str:
     """The runtime ``load_embedder`` will use: "onnx-int8@<export>", "onnx-float32@<export>" or
     "torch-<dtype>"."""
-    from retrieval.model_store import model_source
-    from retrieval.onnx_model import is_current, onnx_dir, read_manifest, runtime_label
+    from retrieval.model.onnx_export import is_current, onnx_dir, read_manifest, runtime_label
+    from retrieval.model.store import model_source
 
     if settings.embedding_model == HASHING_MODEL:
         return "hashing"
@@ -215,8 +215,8 @@ def planned_runtime(settings: RetrievalSettings) -> str:
 def load_embedder(settings: RetrievalSettings) -> Embedder:
     if settings.embedding_model == HASHING_MODEL:
         return HashingEmbedder()
-    from retrieval.model_store import resolve_model_path
-    from retrieval.onnx_model import onnx_dir
+    from retrieval.model.onnx_export import onnx_dir
+    from retrieval.model.store import resolve_model_path
 
     runtime = planned_runtime(settings)
     if runtime.startswith("onnx-"):

@@ -4,7 +4,7 @@ The municipality's own name is replaced by "der Stadt" first: every page is the 
 name pulls pages whose titles contain it ("Umschreibung Fahrzeug – von außerhalb nach München")
 above the service asked for ("Wohnung in München anmelden"); see docs/retrieval.md.
 
-The lexicon is ``retrieval/lexicon/alltagssprache.yaml``; a knowledge base may bring its own
+The lexicon is ``retrieval/search/lexicon/alltagssprache.yaml``; a knowledge base may bring its own
 ``lexicon.yaml`` with local additions. Typos are corrected first (spelling.py), so that
 "Persso" expands like "Perso". Words are compared by their Snowball stem, so an entry matches
 its inflected forms too: "grauer Lappen" also finds "den alten grauen Lappen", "gelber Sack"
@@ -24,7 +24,7 @@ import Stemmer
 import yaml
 
 from retrieval.german_text import fold
-from retrieval.spelling import SpellingCorrector
+from retrieval.search.spelling import SpellingCorrector
 
 DEFAULT_LEXICON = Path(__file__).parent / "lexicon" / "alltagssprache.yaml"
 

@@ -12,8 +12,8 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 
-from retrieval.documents import Document
 from retrieval.german_text import sentences
+from retrieval.kb.documents import Document
 
 MAX_CHARS = 900
 OVERVIEW = "Überblick"

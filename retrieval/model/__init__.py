@@ -1,0 +1,1 @@
+"""The embedding model: fetched offline and verified (store), run (embedder), exported to ONNX."""

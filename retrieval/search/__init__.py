@@ -1,0 +1,1 @@
+"""Search: query expansion, hybrid ranking and the calibrated confidence behind every decision."""
