@@ -107,7 +107,7 @@ def collect(searcher: Searcher, questions: list[dict], source: str, fold_of) -> 
 def searcher_for(kb: Path, settings: RetrievalSettings, embedder: Embedder) -> Searcher:
     kb_settings = eval_index_settings(settings, kb)
     run_build(kb, kb_settings, force=True, quiet=True)
-    return Searcher(load_latest_good(kb_settings.index_dir), embedder, kb_settings, calibrated=False)
+    return Searcher(load_latest_good(kb_settings.index_for(kb)), embedder, kb_settings, calibrated=False)
 
 
 def matrix(examples: list[Example], features: tuple[str, ...]) -> np.ndarray:

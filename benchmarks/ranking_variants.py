@@ -140,7 +140,7 @@ class SetResult:
 def evaluate_set(questions_path: Path, kb: Path, embedder: Embedder) -> SetResult:
     settings = eval_index_settings(get_retrieval_settings(), kb)
     run_build(kb, settings, force=True, quiet=True)
-    searcher = Searcher(load_latest_good(settings.index_dir), embedder, settings)
+    searcher = Searcher(load_latest_good(settings.index_for()), embedder, settings)
     scorer = Scorer(searcher.build, embedder)
     rankings: dict[str, list[tuple[list[str], set[str]]]] = {
         name: [] for name in [*VARIANTS, UNEXPANDED, UNCORRECTED]}

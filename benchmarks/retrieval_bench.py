@@ -80,8 +80,9 @@ def part_rebuild_one(kb: str, built_index: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         copy, index_copy = Path(tmp) / "kb", Path(tmp) / "index"
         shutil.copytree(kb, copy)
-        shutil.copytree(built_index, index_copy, symlinks=True)
         settings = RetrievalSettings(index_dir=index_copy)
+        built = RetrievalSettings(index_dir=Path(built_index)).index_for(Path(kb))
+        shutil.copytree(built, settings.index_for(copy), symlinks=True)  # the copy's store: its build
         embedder = load_embedder(settings)
         target = document_files(copy)[0]
         target.write_text(target.read_text(encoding="utf-8") + "\n\n## Hinweis\n\nGeändert für den Benchmark.\n",
@@ -91,15 +92,15 @@ def part_rebuild_one(kb: str, built_index: str) -> dict:
         return {"seconds": round(time.perf_counter() - started, 2), "embedded": report.embedded}
 
 
-def part_search(index_dir: str, questions: str) -> dict:
+def part_search(kb: str, index_dir: str, questions: str) -> dict:
     from retrieval.evaluation.evaluate import read_jsonl
     from retrieval.index.store import load_latest_good
     from retrieval.model.embedder import load_embedder
     from retrieval.search.searcher import Searcher
     from retrieval.settings import RetrievalSettings
 
-    settings = RetrievalSettings(index_dir=Path(index_dir))
-    searcher = Searcher(load_latest_good(settings.index_dir), load_embedder(settings), settings)
+    settings = RetrievalSettings(index_dir=Path(index_dir), kb_dir=Path(kb))
+    searcher = Searcher(load_latest_good(settings.index_for()), load_embedder(settings), settings)
     texts = [q["text"] for q in read_jsonl(Path(questions))]
     for text in texts[:10]:
         searcher.search(text)  # warm-up
@@ -148,7 +149,7 @@ def part_synthetic(n_chunks: int, index_dir: str) -> dict:
     started = time.perf_counter()
     report = build_from_documents(docs, {}, settings, embedder, Path(index_dir))
     build_seconds = time.perf_counter() - started
-    searcher = Searcher(load_latest_good(Path(index_dir)), embedder, settings)
+    searcher = Searcher(load_latest_good(settings.index_for(Path(index_dir))), embedder, settings)
     queries = [" ".join(rng.choice(words, 6)) for _ in range(300)]
     vectors = embedder.encode_queries(queries)
     timings = []
@@ -197,7 +198,8 @@ def main() -> None:
         results["rebuild_one_file_sample"] = run_part("rebuild_one", ROOT / "knowledge_base", Path(tmp) / "i-sample")
         if munich:
             results["build_munich"] = run_part("build", munich, Path(tmp) / "i-munich")
-            results["search_munich"] = run_part("search", Path(tmp) / "i-munich", SHARED / "munich-questions/dev.jsonl")
+            results["search_munich"] = run_part("search", munich, Path(tmp) / "i-munich",
+                                                SHARED / "munich-questions/dev.jsonl")
             results["rebuild_one_file_munich"] = run_part("rebuild_one", munich, Path(tmp) / "i-munich")
         results["synthetic_50k"] = run_part("synthetic", 50_000, Path(tmp) / "i-synth")
     args.out.parent.mkdir(parents=True, exist_ok=True)

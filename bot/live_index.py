@@ -54,6 +54,7 @@ class QueryVectorCache:
 class LiveIndex:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
+        self.store = settings.index_for()  # the served knowledge base's index store
         self.embedder = embedder or load_embedder(settings)
         self.calendar = OfficeCalendar(settings.federal_state, settings.timezone)
         self.cache = QueryVectorCache()
@@ -79,22 +80,22 @@ class LiveIndex:
         """Load the current (or newest intact) build; keep the old one if that fails."""
         with self._lock:
             try:
-                build = load_latest_good(self.settings.index_dir)
+                build = load_latest_good(self.store)
                 if self._searcher is None or build.path != self._searcher.build.path:
                     self._searcher = Searcher(build, self.embedder, self.settings)
                     log.info("Index %s geladen (%d Dokumente)", build.build_id, len(build.documents))
-                self._loaded_path = current_build_path(self.settings.index_dir)
+                self._loaded_path = current_build_path(self.store)
                 self.last_error = None
             except (IndexUnavailableError, ValueError) as e:
                 self.last_error = str(e)
-                self._loaded_path = current_build_path(self.settings.index_dir)  # do not retry in a loop
+                self._loaded_path = current_build_path(self.store)  # do not retry in a loop
                 log.error("Index nicht geladen, der bisherige bleibt aktiv: %s", e)
             self._checked = time.monotonic()
 
     def _maybe_reload(self) -> None:
         if self._searcher is not None and time.monotonic() - self._checked < RELOAD_CHECK_SECONDS:
             return
-        if self._searcher is None or current_build_path(self.settings.index_dir) != self._loaded_path:
+        if self._searcher is None or current_build_path(self.store) != self._loaded_path:
             self.reload()
         self._checked = time.monotonic()
 

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
-from slugify import slugify
 
 from retrieval.settings import RetrievalSettings, get_retrieval_settings
 
@@ -173,26 +172,27 @@ def kb_import_dldb(
 
 
 @kb_app.command("builds")
-def kb_builds() -> None:
-    """Listet die gespeicherten Index-Stände; der aktive ist markiert."""
+def kb_builds(kb_dir: KbDir = None) -> None:
+    """Listet die gespeicherten Index-Stände einer Wissensbasis; der aktive ist markiert."""
     from retrieval.index.store import builds_dir, current_build_path
 
-    settings = get_retrieval_settings()
-    current = current_build_path(settings.index_dir)
-    root = builds_dir(settings.index_dir)
+    store = get_retrieval_settings().index_for(kb_dir)
+    current = current_build_path(store)
+    root = builds_dir(store)
     for path in sorted(root.iterdir() if root.is_dir() else [], reverse=True):
         if not path.name.startswith("."):
             console.print(("* " if path == current else "  ") + path.name)
 
 
 @kb_app.command("promote")
-def kb_promote(build_id: str) -> None:
+def kb_promote(build_id: str, kb_dir: Annotated[Optional[Path], typer.Option(
+        "--kb", help="Ordner der Wissensbasis (Standard: Einstellung kb_dir)")] = None) -> None:
     """Macht einen gespeicherten Index-Stand wieder aktiv (Rollback)."""
     from retrieval.index.build import promote_build
     from retrieval.index.store import IndexUnavailableError
 
     try:
-        path = promote_build(get_retrieval_settings().index_dir, build_id)
+        path = promote_build(get_retrieval_settings().index_for(kb_dir), build_id)
     except IndexUnavailableError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None
@@ -204,7 +204,7 @@ def _searcher(settings: RetrievalSettings):
     from retrieval.search.searcher import Searcher
 
     try:
-        build = load_latest_good(settings.index_dir)
+        build = load_latest_good(settings.index_for())
     except IndexUnavailableError as e:
         err.print(f"[red]{e}[/red]")
         raise typer.Exit(1) from None
@@ -243,9 +243,9 @@ def search(
 
 
 def eval_index_settings(settings: RetrievalSettings, kb_dir: Path) -> RetrievalSettings:
-    """A separate index per evaluated folder, so evaluation never touches the live index."""
-    folder = settings.index_dir.parent / "eval-index" / slugify(str(kb_dir.resolve()), max_length=80)
-    return settings.model_copy(update={"index_dir": folder})
+    """The evaluated folder as the knowledge base, with index stores of their own: an evaluation
+    builds with --force and must never touch an index being served."""
+    return settings.model_copy(update={"index_dir": settings.index_dir.parent / "eval-index", "kb_dir": kb_dir})
 
 
 @eval_app.command("retrieval")
@@ -263,7 +263,7 @@ def eval_retrieval(
     embedder = _embedder(settings)
     with _progress() as bar:
         task = bar.add_task("Fragen", total=total)
-        report = evaluate_kb_questions(questions, settings, embedder, lambda: bar.advance(task))
+        report = evaluate_kb_questions(questions, kb, settings, embedder, lambda: bar.advance(task))
     s = report.service
     console.print(f"Leistungsfragen (n={s.n}): Top-1 {s.top1:.3f}  Top-3 {s.top3:.3f}  MRR@10 {s.mrr10:.3f}")
     console.print(f"  richtige Top-1-Antworten, die sicher bleiben: {report.service_confident_when_correct:.1%}; "

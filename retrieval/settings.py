@@ -7,6 +7,7 @@ and the defaults below. The bot package extends this class with its own fields.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from slugify import slugify
 
 DEFAULT_MODEL = "google/embeddinggemma-300m"
 
@@ -58,6 +60,8 @@ class RetrievalSettings(BaseSettings):
     embedding_dim: int | None = None
 
     kb_dir: Path = Path("knowledge_base")
+    # Root of the index stores: one per knowledge-base folder (index_for), so that building
+    # another folder never touches the one being served.
     index_dir: Path = Path("var/index")
     # Builds kept for rollback besides the live one.
     keep_builds: int = 3
@@ -73,6 +77,13 @@ class RetrievalSettings(BaseSettings):
     # Unset: the thresholds chosen with the model's calibration (retrieval/search/calibration/).
     answer_threshold: float | None = None
     clarify_threshold: float | None = None
+
+    def index_for(self, kb_dir: Path | None = None) -> Path:
+        """The index store of a knowledge-base folder (default: kb_dir): readable folder name and a
+        hash of the full path, so that two folders of the same name never share one."""
+        folder = (kb_dir or self.kb_dir).resolve()
+        digest = hashlib.sha256(str(folder).encode()).hexdigest()[:8]
+        return self.index_dir / "kb" / f"{slugify(folder.name, max_length=40) or 'kb'}-{digest}"
 
     @classmethod
     def settings_customise_sources(

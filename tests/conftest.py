@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import textwrap
 from collections.abc import Callable
@@ -36,11 +37,10 @@ def page(doc_id: str, title: str, body: str, **fields: str) -> str:
 
 
 @pytest.fixture
-def write_kb(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+def write_kb(tmp_path: Path) -> Callable[..., Path]:
     """Write files (relative path -> text or bytes) into a fresh knowledge-base folder."""
-    root = tmp_path / "kb"
-
-    def write(files: dict[str, str | bytes]) -> Path:
+    def write(files: dict[str, str | bytes], name: str = "kb") -> Path:
+        root = tmp_path / name
         root.mkdir(exist_ok=True)
         for rel, content in files.items():
             path = root / rel
@@ -103,7 +103,7 @@ def stack(sample_index, real_embedder, tmp_path_factory):
     from bot.stack import Stack
 
     database = tmp_path_factory.mktemp("db") / "kommunalbot.db"
-    settings = Settings(index_dir=sample_index, port=free_port(), rasa_url=f"http://127.0.0.1:{free_port()}",
+    settings = Settings(index_dir=sample_index, kb_dir=SAMPLE_KB, port=free_port(), rasa_url=f"http://127.0.0.1:{free_port()}",
                         database_url=f"sqlite:///{database}", rate_limit_client="1000/minute",
                         rate_limit_conversation="20/minute", cors_origins=["https://www.musterstadt.example"],
                         session_secret="test-secret-" + "x" * 20,
@@ -112,6 +112,16 @@ def stack(sample_index, real_embedder, tmp_path_factory):
                         internal_token="-token-with-a-leading-dash-" + "x" * 12)
     with Stack(settings) as running:
         yield running
+
+
+def copy_of_sample(sample_index: Path, folder: Path) -> tuple[Path, Path]:
+    """A copy of the sample knowledge base and of its built index, the copy's own index store:
+    (index root, knowledge-base folder), to change without touching the shared ones."""
+    kb, index_dir = folder / "kb", folder / "index"
+    shutil.copytree(SAMPLE_KB, kb)
+    shutil.copytree(RetrievalSettings(index_dir=sample_index).index_for(SAMPLE_KB),
+                    RetrievalSettings(index_dir=index_dir).index_for(kb), symlinks=True)
+    return index_dir, kb
 
 
 @pytest.fixture

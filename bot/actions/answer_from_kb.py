@@ -1,7 +1,8 @@
 """action_answer_from_kb and action_clarify: the confidence ladder for service questions.
 
+Which of these happens is decided by dialogue/service_policy.py; this module builds the messages:
     confident        -> answer with the best section, source link and date, office and links
-    unsure           -> action_clarify: "Meinten Sie …?" with the 2-3 best services as buttons
+    unsure           -> "Meinten Sie …?" with the 2-3 best services as buttons
     not at all       -> say so and what the bot can do; the second failure in a row offers staff
     a follow-up      -> "und was kostet das?" answers from the service discussed last; right after
                         "Meinten Sie …?" it asks which of the offered services is meant
@@ -18,6 +19,7 @@ from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import answer_from_document, summary_line
 from bot.dialogue.facets import facets_of, is_follow_up, topic_words
 from bot.dialogue.office_hours import day_asked
+from bot.dialogue.service_policy import Found, Signals, Step, next_step
 from bot.live_index import LiveIndex
 from bot.reply import BotMessage, Button, Kind
 from bot.settings import Settings
@@ -42,46 +44,44 @@ class AnswerFromKb(Action):
         self.knowledge, self.settings = knowledge, settings
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
-        build = self.knowledge.build
-        chosen = tracker.entity("service_id")
-        if chosen and chosen in build.documents:  # a clarification button
-            return self.answer(dispatcher, chosen, facets_of(_question_before_buttons(tracker)), None, 1.0)
-
-        text = tracker.text
+        """Gather the turn's signals, let the policy (dialogue/service_policy.py) choose, do it."""
+        build, calendar = self.knowledge.build, self.knowledge.calendar
+        text, chosen, last = tracker.text, tracker.entity("service_id"), tracker.slot("last_service")
         facets = facets_of(text)
-        last = tracker.slot("last_service")
-        short = is_follow_up(text)
-        without_topic = short and not topic_words(text)  # "und was kostet das?"
-        if without_topic and (which := self.which_of_offered(dispatcher, tracker)) is not None:
-            return which
-        follow_up = short and last in build.documents
-        if follow_up and without_topic:
-            return self.answer(dispatcher, last, facets, None, None)
+        office = build.offices.get(tracker.slot("last_office") or "")
+        day = day_asked(text, calendar.now())
+        offered = [build.documents[d] for d in tracker.slot("offered_services") or [] if d in build.documents]
+        signals = Signals(
+            chosen=bool(chosen) and chosen in build.documents, short=is_follow_up(text),
+            has_topic=bool(topic_words(text)), offered_before=bool(offered), last_service=last in build.documents,
+            facets=bool(facets), few_own_words=len(topic_words(text)) <= MAX_TOPIC_WORDS_OF_A_FOLLOW_UP,
+            office_in_context=office is not None, day_asked=day is not None, wants_staff=_probably_wants_staff(tracker))
+        result: SearchResult | None = None
 
-        result = self.knowledge.search(text)
-        level = self.knowledge.searcher.level(result)
-        if follow_up and not _names_another_service(result, level, last):
+        def search() -> Found:
+            nonlocal result
+            result = self.knowledge.search(text)
+            level = self.knowledge.searcher.level(result)
+            return Found(level, _names_another_service(result, level, last))
+
+        step = next_step(signals, search)
+        if step is Step.ANSWER_CHOSEN:
+            return self.answer(dispatcher, chosen, facets_of(_question_before_buttons(tracker)), None, 1.0)
+        if step is Step.ASK_WHICH_OFFERED:
+            return self.which_of_offered(dispatcher, tracker)
+        if step is Step.ANSWER_LAST:
             return self.answer(dispatcher, last, facets, None, None)
-        if level == "answer":
+        if step is Step.ANSWER_TOP:
             top = result.top
             snippet = top.snippets[0] if top.snippets else None
             second = near_tie_second(result)
             return self.answer(dispatcher, top.doc_id, facets, snippet and (snippet.section, snippet.text),
                                result.confidence, see_also=second and (second.title, second.url))
-        if level == "clarify":
+        if step is Step.ASK_BACK:
             return clarify(dispatcher, tracker, self.settings, result, build.documents)
-        # A facet question the search cannot place, about what was just discussed; not one with a
-        # subject of its own ("Ich hab einen Strafzettel bekommen, wo kann ich Einspruch einlegen?").
-        own_words_only_few = len(topic_words(text)) <= MAX_TOPIC_WORDS_OF_A_FOLLOW_UP
-        if facets and own_words_only_few and last in build.documents:  # "brauch ich einen Termin?"
-            return self.answer(dispatcher, last, facets, None, None)
-        office = build.offices.get(tracker.slot("last_office") or "")
-        calendar = self.knowledge.calendar
-        day = day_asked(text, calendar.now())
-        # "kann ich da einfach so vorbeikommen?" or "und am Montag?" after an office's hours
-        if office and (facets or day) and own_words_only_few:
+        if step is Step.ANSWER_OFFICE:
             return answer_with_office(dispatcher, office, calendar, day=day)
-        if _probably_wants_staff(tracker):  # NLU was unsure, but a person is the likeliest wish: ask
+        if step is Step.OFFER_STAFF:
             return offer_handoff(dispatcher, lead="")
         return failed(dispatcher, tracker, self.settings, result)
 
@@ -102,8 +102,7 @@ class AnswerFromKb(Action):
         offered = [build.documents[d] for d in tracker.slot("offered_services") or [] if d in build.documents]
         if not offered:
             return None
-        return offer_services(dispatcher, WHICH_ONE, [(d.id, d.meta.title, str(d.meta.url), summary_line(d))
-                                                      for d in offered], None)
+        return offer_services(dispatcher, WHICH_ONE, [(d.id, d.meta.title, summary_line(d)) for d in offered], None)
 
     def ask_back(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult) -> list[Event]:
         return clarify(dispatcher, tracker, self.settings, result, self.knowledge.build.documents)
@@ -160,17 +159,17 @@ def clarify(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result
     """Offer the best 2-3 services as buttons, each with a one-line summary, plus "Nichts davon"."""
     if not result.hits:
         return failed(dispatcher, tracker, settings, result)
-    options = [(h.doc_id, h.title, h.url, summary_line(documents[h.doc_id]) if h.doc_id in documents else "")
+    options = [(h.doc_id, h.title, summary_line(documents[h.doc_id]) if h.doc_id in documents else "")
                for h in ask_back_options(result)]
     return offer_services(dispatcher, UNSURE, options, result.confidence)
 
 
-def offer_services(dispatcher: Dispatcher, text: str, options: list[tuple[str, str, str, str]],
+def offer_services(dispatcher: Dispatcher, text: str, options: list[tuple[str, str, str]],
                    confidence: float | None) -> list[Event]:
-    """Services (id, title, url, one-line summary) as buttons, plus "Nichts davon"; a button
-    answers that service."""
+    """Services (id, title, one-line summary) as buttons, plus "Nichts davon"; a button answers
+    that service."""
     buttons = [Button(title=title, payload=f'/choose_service{{"service_id":"{doc_id}"}}', summary=summary)
-               for doc_id, title, _, summary in options]
+               for doc_id, title, summary in options]
     buttons.append(Button(title="Nichts davon", payload="/none_of_these"))
     dispatcher.send(BotMessage(kind=Kind.CLARIFY, text=text, buttons=buttons,
                                confidence=None if confidence is None else round(confidence, 3),

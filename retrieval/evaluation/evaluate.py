@@ -105,9 +105,9 @@ def evaluate_questions(searcher: Searcher, questions: list[dict[str, Any]],
     )
 
 
-def evaluate_kb_questions(questions_path: Path, settings: RetrievalSettings, embedder: Embedder,
+def evaluate_kb_questions(questions_path: Path, kb_dir: Path, settings: RetrievalSettings, embedder: Embedder,
                           on_progress: Callable[[], None] | None = None) -> QuestionSetReport:
-    searcher = Searcher(load_latest_good(settings.index_dir), embedder, settings)
+    searcher = Searcher(load_latest_good(settings.index_for(kb_dir)), embedder, settings)
     return evaluate_questions(searcher, read_jsonl(questions_path), on_progress)
 
 
@@ -139,7 +139,7 @@ def evaluate_xquad(xquad_dir: Path, settings: RetrievalSettings, embedder: Embed
     with tempfile.TemporaryDirectory() as tmp:
         index_settings = settings.model_copy(update={"index_dir": Path(tmp)})
         build_from_documents(docs, {}, index_settings, embedder, Path(tmp))
-        searcher = Searcher(load_latest_good(Path(tmp)), embedder, index_settings)
+        searcher = Searcher(load_latest_good(index_settings.index_for(Path(tmp))), embedder, index_settings)
         texts = [q["text"] for q in queries]
         expanded = [searcher.expand(t) for t in texts]
         qvs = embedder.encode_queries(expanded)

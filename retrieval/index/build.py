@@ -116,7 +116,9 @@ def build_index(
     """Build, write and promote a new index. ``progress(done, total)`` counts embedded passages."""
     started = time.perf_counter()
     kb = load_knowledge_base(kb_dir)
-    previous = _previous_build(settings.index_dir)
+    # A store from before the stores were kept per folder (the index root itself) still counts
+    # as this folder's previous build: its vectors are reused and the shrink guard compares to it.
+    previous = _previous_build(settings.index_for(kb_dir)) or _previous_build(settings.index_dir)
 
     documents: dict[str, Document] = dict(kb.documents)
     offices: dict[str, Office] = dict(kb.offices)
@@ -136,7 +138,7 @@ def build_index(
     if previous and not force and len(documents) < (1 - settings.max_document_loss) * len(previous.documents):
         raise BuildRefusedError(
             f"Der neue Index hätte nur {len(documents)} von bisher {len(previous.documents)} Dokumenten. "
-            f"Falscher Ordner oder unvollständiger Stand? Mit --force trotzdem bauen."
+            f"Falscher Ordner oder unvollständiger Stand? Bauen trotzdem: kommunalbot kb build {kb_dir} --force"
         )
 
     report = build_from_documents(list(documents.values()), offices, settings, embedder, kb_dir,
@@ -173,9 +175,10 @@ def build_from_documents(
         "whole_hashes": [w[2] for w in wholes],
         "findings": [str(f) for f in findings or []],
     }
-    path = _write_build(settings.index_dir, build_id, manifest, ordered, offices, chunks, vector_index, doc_vectors)
-    _promote(settings.index_dir, path)
-    _collect_garbage(settings.index_dir, settings.keep_builds)
+    store = settings.index_for(kb_dir)
+    path = _write_build(store, build_id, manifest, ordered, offices, chunks, vector_index, doc_vectors)
+    _promote(store, path)
+    _collect_garbage(store, settings.keep_builds)
     return BuildReport(build_id, path, len(ordered), len(chunks), embedded, len(chunks) + len(wholes) - embedded,
                        index_type, time.perf_counter() - started, list(findings or []))
 

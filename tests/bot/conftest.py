@@ -6,6 +6,7 @@ import pytest
 
 from bot.live_index import LiveIndex
 from bot.settings import Settings
+from tests.conftest import SAMPLE_KB
 
 
 class RecordingSink:
@@ -22,7 +23,7 @@ class RecordingSink:
 
 @pytest.fixture
 def bot_settings(sample_index) -> Settings:
-    return Settings(index_dir=sample_index, federal_state="NW")
+    return Settings(index_dir=sample_index, kb_dir=SAMPLE_KB, federal_state="NW")
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.actions.office_info import offices_named
 from bot.actions.protocol import Dispatcher, Tracker
 from bot.actions.webhook import build_actions
-from bot.handoff.contact import normalise_contact
 from bot.live_index import LiveIndex
 from bot.main import create_app
 from bot.rasa.components import intent_vector
@@ -219,16 +217,6 @@ def test_next_opening_skips_holidays(actions, at_time):
     assert "am Montag, 28.12., ab 08:00 Uhr" in messages[0].text
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("max.mustermann@example.org", "max.mustermann@example.org"),
-    ("0151 23456789", "+4915123456789"),
-    ("+49 (30) 1234567", "+49301234567"),
-    ("max@", None), ("12", None), ("ruf mich an", None),
-])
-def test_contact_validation(raw, expected):
-    assert normalise_contact(raw) == expected
-
-
 def test_contact_form_validates_and_submits(actions):
     validate = lambda text, intent="inform": run(actions, "validate_contact_form", tracker(  # noqa: E731
         text, intent=intent, events=[{"event": "user", "text": text}, {"event": "slot", "name": "contact", "value": text}]))
@@ -327,12 +315,6 @@ def test_an_office_name_that_fits_several_offices_asks_which_one(actions, at_tim
     assert office_shown(again[0]) == "buergerbuero-nord"
 
 
-def test_a_word_that_only_starts_like_an_office_name_names_no_office():
-    offices, _ = load_offices(SAMPLE_KB)
-    assert [o.id for o in offices_named(offices, "Öffnungszeiten des Standesamts?")] == ["standesamt"]
-    assert offices_named(offices, "Ich möchte Ihnen etwas mitteilen") == []
-
-
 def test_webhook_protocol(knowledge, bot_settings):
     app = create_app(bot_settings, knowledge=knowledge, sink=RecordingSink())
     with TestClient(app) as client:
@@ -396,13 +378,6 @@ def test_the_intent_vector_travels_with_the_message_and_the_search_reuses_its_mo
     assert len(runs) == 1
     assert knowledge.message_metadata("/request_human") == {}  # a button payload: Rasa runs no NLU on it
     assert len(runs) == 1
-
-
-def test_the_intent_vector_survives_the_wire_exactly():
-    vector = np.random.default_rng(7).normal(size=768).astype(np.float32)
-    assert np.array_equal(intent_vector.decode(intent_vector.encode(vector)), vector)
-    assert intent_vector.from_metadata({"intent_vector": "kein base64!"}) is None
-    assert intent_vector.from_metadata(None) is None and intent_vector.from_metadata({}) is None
 
 
 def test_an_office_question_with_nothing_to_go_by_offers_the_main_offices(actions, at_time):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import httpx
@@ -13,7 +12,7 @@ from bot.settings import Settings
 from retrieval.index.build import build_index
 from retrieval.index.store import current_build_path
 from tests.chat_turns import ask
-from tests.conftest import SAMPLE_KB, free_port
+from tests.conftest import SAMPLE_KB, copy_of_sample, free_port
 from tests.deploy.conftest import AppProcess
 from tests.tcp_proxy import TcpProxy
 
@@ -44,6 +43,7 @@ def test_rasa_killed_mid_conversation_then_back(stack):
 
 def test_app_restart_keeps_the_conversation(stack, sample_index, tmp_path):
     env = {"KOMMUNALBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}", "KOMMUNALBOT_INDEX_DIR": str(sample_index),
+           "KOMMUNALBOT_KB_DIR": str(SAMPLE_KB),
            "KOMMUNALBOT_RASA_URL": stack.settings.rasa_url, "KOMMUNALBOT_LOG_FORMAT": "text",
            "KOMMUNALBOT_INTERNAL_TOKEN": stack.settings.internal_token}  # shared with Rasa, as in production
     app = AppProcess(free_port(), env, tmp_path / "app.log").start()
@@ -63,7 +63,7 @@ def test_database_unavailable_gives_clear_error_and_recovers(stack, sample_index
     proxy = TcpProxy(5432)
     proxy.start()
     url = postgres_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-    env = {"KOMMUNALBOT_DATABASE_URL": url, "KOMMUNALBOT_INDEX_DIR": str(sample_index),
+    env = {"KOMMUNALBOT_DATABASE_URL": url, "KOMMUNALBOT_INDEX_DIR": str(sample_index), "KOMMUNALBOT_KB_DIR": str(SAMPLE_KB),
            "KOMMUNALBOT_RASA_URL": stack.settings.rasa_url, "KOMMUNALBOT_LOG_FORMAT": "text",
            "KOMMUNALBOT_INTERNAL_TOKEN": stack.settings.internal_token}  # shared with Rasa, as in production
     app = AppProcess(free_port(), env, tmp_path / "app.log").start()
@@ -85,36 +85,32 @@ def test_database_unavailable_gives_clear_error_and_recovers(stack, sample_index
 
 
 def test_damaged_index_keeps_the_last_good_one_serving(sample_index, real_embedder, tmp_path):
-    index_dir = tmp_path / "index"
-    shutil.copytree(sample_index, index_dir, symlinks=True)
-    holder = LiveIndex(Settings(index_dir=index_dir), real_embedder)
+    index_dir, kb = copy_of_sample(sample_index, tmp_path)
+    settings = Settings(index_dir=index_dir, kb_dir=kb)
+    holder = LiveIndex(settings, real_embedder)
     holder.reload()
     good = holder.build.build_id
-    kb = tmp_path / "kb"
-    shutil.copytree(SAMPLE_KB, kb)
     (kb / "faq/neu.md").write_text("---\nid: faq-neu\ntype: faq\ntitle: Neu\nurl: https://x.org\nupdated: 2026-01-01\n"
                                    "---\n\nNeu.\n", encoding="utf-8")
-    build_index(kb, Settings(index_dir=index_dir), real_embedder)
-    (current_build_path(index_dir) / "vectors.faiss").write_bytes(b"kaputt")  # the new build is damaged
+    build_index(kb, settings, real_embedder)
+    (current_build_path(settings.index_for()) / "vectors.faiss").write_bytes(b"kaputt")  # the new build is damaged
     holder.reload()
     assert holder.build.build_id == good and "faq-neu" not in holder.build.documents
     assert holder.search("Was kostet ein Reisepass?").top.doc_id == "reisepass-beantragen"
-    (current_build_path(index_dir) / "chunks.jsonl").unlink()  # and now missing a file, too
+    (current_build_path(settings.index_for()) / "chunks.jsonl").unlink()  # and now missing a file, too
     holder.reload()
     assert holder.search("Hund anmelden").top.doc_id == "hundesteuer-anmelden"
 
 
 def test_broken_kb_file_keeps_the_previous_page_live(sample_index, real_embedder, tmp_path):
-    index_dir = tmp_path / "index"
-    shutil.copytree(sample_index, index_dir, symlinks=True)
-    kb = tmp_path / "kb"
-    shutil.copytree(SAMPLE_KB, kb)
-    holder = LiveIndex(Settings(index_dir=index_dir), real_embedder)
+    index_dir, kb = copy_of_sample(sample_index, tmp_path)
+    settings = Settings(index_dir=index_dir, kb_dir=kb)
+    holder = LiveIndex(settings, real_embedder)
     holder.reload()
     page = kb / "leistungen/reisepass-beantragen.md"
     page.write_text(page.read_text(encoding="utf-8").replace("updated: 2026-10-14", "updated: 14.10.2026"),
                     encoding="utf-8")  # an editor's typo
-    report = build_index(kb, Settings(index_dir=index_dir), real_embedder)
+    report = build_index(kb, settings, real_embedder)
     assert report.kept_previous == ["leistungen/reisepass-beantragen.md"]
     holder.reload()
     hit = holder.search("Was kostet ein Reisepass?").top

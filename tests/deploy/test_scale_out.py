@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 import threading
 import time
 
@@ -23,7 +22,7 @@ from bot.settings import Settings
 from retrieval.index.build import build_index
 from retrieval.settings import RetrievalSettings
 from tests.chat_turns import ask
-from tests.conftest import SAMPLE_KB, free_port
+from tests.conftest import copy_of_sample, free_port
 from tests.deploy.conftest import AppProcess
 
 pytestmark = pytest.mark.model
@@ -32,10 +31,7 @@ pytestmark = pytest.mark.model
 @pytest.fixture
 def cluster(tmp_path, postgres_url, redis_url, sample_index, real_embedder, stack):
     """Processes A and B + Rasa; ``stack`` guarantees a trained Rasa model for the current data."""
-    index_dir = tmp_path / "index"
-    shutil.copytree(sample_index, index_dir, symlinks=True)
-    kb_dir = tmp_path / "kb"
-    shutil.copytree(SAMPLE_KB, kb_dir)
+    index_dir, kb_dir = copy_of_sample(sample_index, tmp_path)
     rasa_port = free_port()
     env = {"KOMMUNALBOT_DATABASE_URL": postgres_url, "KOMMUNALBOT_REDIS_URL": redis_url,
            "KOMMUNALBOT_INDEX_DIR": str(index_dir), "KOMMUNALBOT_KB_DIR": str(kb_dir),

@@ -9,15 +9,15 @@ from retrieval.index.store import load_latest_good
 from retrieval.search.expansion import place_pattern, without_place_name
 from retrieval.search.searcher import Searcher
 from retrieval.settings import RetrievalSettings
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, SAMPLE_KB
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
 def searcher(real_embedder, sample_index) -> Searcher:
-    settings = RetrievalSettings(index_dir=sample_index)
-    return Searcher(load_latest_good(sample_index), real_embedder, settings)
+    settings = RetrievalSettings(index_dir=sample_index, kb_dir=SAMPLE_KB)
+    return Searcher(load_latest_good(settings.index_for()), real_embedder, settings)
 
 
 @pytest.mark.parametrize(
