@@ -31,6 +31,7 @@ from bot.db.models import Message  # noqa: E402
 from bot.db.session import Database  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.stack import Stack  # noqa: E402
+from retrieval.cli import run_build  # noqa: E402
 
 
 def main() -> None:
@@ -48,6 +49,7 @@ def main() -> None:
                         rate_limit_client="1000000/minute", log_format="text", log_level="WARNING")
     record = out / "accepted.tsv"
     ramp_seconds = args.users / SPAWN_RATE
+    run_build(settings.kb_dir, settings, quiet=True)  # the sample town's index, as `kommunalbot serve` does
     with Stack(settings) as stack:
         started = time.time()
         # The run lasts --minutes with all users connected, plus the ramp-up before.

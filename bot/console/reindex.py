@@ -11,14 +11,23 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
+
+from retrieval.settings import RetrievalSettings
+
+
+def settings_env(settings: RetrievalSettings) -> dict[str, str]:
+    """The service's retrieval settings as the child's environment: it builds exactly the index the
+    service reads (same root, knowledge base, model and runtime)."""
+    return {f"KOMMUNALBOT_{name.upper()}": str(value) for name in RetrievalSettings.model_fields
+            if (value := getattr(settings, name)) is not None}
 
 
 class ReindexJob:
     """At most one build at a time per process; its state for the console page."""
 
-    def __init__(self, kb_dir: Path):
-        self.kb_dir = kb_dir
+    def __init__(self, settings: RetrievalSettings):
+        self.kb_dir = settings.kb_dir
+        self.env = {**os.environ, **settings_env(settings), "COLUMNS": "300", "NO_COLOR": "1"}  # one line per message
         self._lock = threading.Lock()
         self._process: subprocess.Popen[str] | None = None
         self.started_by: str | None = None
@@ -31,8 +40,7 @@ class ReindexJob:
                 return False
             self._process = subprocess.Popen(  # noqa: S603 - our own CLI with a configured path
                 [sys.executable, "-m", "bot.cli", "kb", "build", str(self.kb_dir)],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                env={**os.environ, "COLUMNS": "300", "NO_COLOR": "1"})  # one line per message
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env)
             self.started_by, self._output = by, None
             return True
 

@@ -185,7 +185,7 @@ def _errors() -> Iterator[None]:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    app.state.reindex = ReindexJob(settings.kb_dir)
+    app.state.reindex = ReindexJob(settings)
     app.include_router(console_router(settings))
     app.mount("/staff/static", StaticFiles(directory=HERE / "static"), name="console-static")
 

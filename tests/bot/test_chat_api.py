@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from datetime import datetime
 
 import httpx
@@ -275,6 +276,17 @@ def test_admin_manages_users_and_editor_sees_open_questions(stack, api, accounts
     kb = eddi.get("/staff/kb").text
     assert "Offene Fragen" in kb and "83" in kb
     assert eddi.post("/staff/kb/reindex", data={"csrf": csrf_of(eddi, "/staff/kb")}).status_code == 303
+    # The build runs as its own process (`kommunalbot kb build`) into the index the service reads.
+    deadline = time.monotonic() + 180
+    while "Neuaufbau läuft" in (page := eddi.get("/staff/kb").text) and time.monotonic() < deadline:
+        time.sleep(1)
+    result = re.search(r'<p class="ok" role="status">(Index [^<]+)</p>', page)
+    assert result and "83 Dokumente" in result.group(1) and "0 neu eingebettet" in result.group(1), page[-2000:]
+    built = result.group(1).split()[1].rstrip(":")
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{stack.app_url}/health").json()["index"]["build"] != built and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert httpx.get(f"{stack.app_url}/health").json()["index"]["build"] == built  # the service picked it up
 
 
 def test_metrics_and_logs_without_personal_data(api, caplog):
