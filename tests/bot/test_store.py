@@ -164,3 +164,29 @@ def test_feedback_retention_delete_and_unanswered(db):
     chat.delete(recent)
     with db.session() as s:
         assert s.query(Message).count() == 0
+
+
+def test_old_payloads_are_rewritten_to_the_reply_contract(db_url):
+    """Migration 0002: messages stored before the contract are readable through the API's model."""
+    from bot.chat.schemas import MessageOut
+
+    command.upgrade(alembic_config(db_url), "0001")
+    database = Database(db_url)
+    with database.session() as s:
+        conversation = repo.create_conversation(s)
+        old = {"kind": "answer", "service_id": "reisepass-beantragen", "confidence": 0.8,
+               "sources": [{"title": "Reisepass", "url": "https://x.org/pass", "updated": "2026-10-14"}],
+               "links": {"booking": "https://x.org/termin"}, "see_also": [{"title": "Perso", "url": "https://x.org/p"}],
+               "buttons": [], "facets": ["cost"]}
+        repo.add_message(s, conversation, "bot", "**Reisepass** …\nQuelle: https://x.org/pass", old)
+        repo.add_message(s, conversation, "bot", "Rückruf?", {"kind": "handoff", "ask_contact": True})
+        repo.add_message(s, conversation, "citizen", "Was kostet ein Pass?", {})
+        cid = conversation.id
+    migrate(db_url)
+    with database.session() as s:
+        answer, contact, citizen = (MessageOut.of(m) for m in repo.messages_after(s, cid, 0))
+    assert answer.kind == "answer" and answer.service_ids == ["reisepass-beantragen"] and answer.confidence == 0.8
+    assert [(x.url, x.date.isoformat()) for x in answer.sources] == [("https://x.org/pass", "2026-10-14")]
+    assert [(link.kind, link.url) for link in answer.links] == [("booking", "https://x.org/termin"), ("related", "https://x.org/p")]
+    assert contact.kind == "contact_form" and citizen.kind is None
+    database.engine.dispose()
