@@ -8,7 +8,8 @@ serve` does), warms up, then sends every question of tests/data/musterstadt_ques
 the first message of a new conversation, one after another, ``--rounds`` times. Reports p50 and
 p95 of the whole turn and of its parts: the two embeddings alone (timed in the process, as the
 chat service runs them), the call to Rasa with its NLU, policy, action and search (what the chat
-service stores as ``latency_ms`` minus the embeddings), and the rest (HTTP, masking, the store).
+service stores as ``latency_ms`` minus the embeddings), and the rest (HTTP, masking, the store);
+then, each alone, the action in process and Rasa's NLU (its /model/parse).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def main() -> None:
 
     from sqlalchemy import select
 
+    from bot.actions.protocol import Dispatcher, Tracker
     from bot.db.models import Message
     from bot.db.session import Database
     from bot.settings import get_settings
@@ -87,6 +89,20 @@ def main() -> None:
                     ms, code = turn(text)
                     timings.append(ms)
                     codes.append(code)
+            # The parts inside Rasa's share, each alone: the action in process (vectors cached, as in a
+            # turn), and Rasa's NLU by its /model/parse (its classifier gets the cached vector back).
+            answer_from_kb, action, parse = stack.app_server.app.state.actions["action_answer_from_kb"], [], []
+            for text in texts:
+                knowledge.message_metadata(text)
+                tracker = Tracker.from_json({"sender_id": "bench", "slots": {}, "events": [{"event": "user", "text": text}],
+                                             "latest_message": {"text": text, "intent": {"name": "ask_service"}}})
+                started = time.perf_counter()
+                answer_from_kb.run(Dispatcher(), tracker, {})
+                action.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                httpx.post(f"{settings.rasa_url}/model/parse", params={"token": stack.settings.internal_token},
+                           json={"text": text}, timeout=60).raise_for_status()
+                parse.append((time.perf_counter() - started) * 1000)
             with Database(settings.database_url).session() as s:
                 stored = list(s.scalars(select(Message.latency_ms).where(Message.latency_ms.is_not(None))
                                         .order_by(Message.id)))
@@ -96,7 +112,8 @@ def main() -> None:
 
     result = {"machine": {"cpu": cpu_model(), "cpus": os.cpu_count()}, "turns": len(timings),
               "errors": sum(code != 200 for code in codes), **share(timings), "max_ms": round(max(timings), 1),
-              "embedding_alone": share(embedding), "embedding_and_rasa_as_stored": share(stored[10:])}
+              "embedding_alone": share(embedding), "embedding_and_rasa_as_stored": share(stored[10:]),
+              "action_alone": share(action), "rasa_nlu_alone": share(parse)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1), encoding="utf-8")
     print(json.dumps(result, indent=1))
