@@ -50,7 +50,7 @@ class AnswerFromKb(Action):
         facets = facets_of(text)
         office = build.offices.get(tracker.slot("last_office") or "")
         day = day_asked(text, calendar.now())
-        offered = [build.documents[d] for d in tracker.slot("offered_services") or [] if d in build.documents]
+        offered = self.offered(tracker)
         signals = Signals(
             chosen=bool(chosen) and chosen in build.documents, short=is_follow_up(text),
             has_topic=bool(topic_words(text)), offered_before=bool(offered), last_service=last in build.documents,
@@ -68,7 +68,7 @@ class AnswerFromKb(Action):
         if step is Step.ANSWER_CHOSEN:
             return self.answer(dispatcher, chosen, facets_of(_question_before_buttons(tracker)), None, 1.0)
         if step is Step.ASK_WHICH_OFFERED:
-            return self.which_of_offered(dispatcher, tracker)
+            return self.ask_which(dispatcher, offered)
         if step is Step.ANSWER_LAST:
             return self.answer(dispatcher, last, facets, None, None)
         if step is Step.ANSWER_TOP:
@@ -96,12 +96,17 @@ class AnswerFromKb(Action):
         return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now
                 slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]
 
+    def offered(self, tracker: Tracker) -> list[Document]:
+        """The services the last "Meinten Sie …?" offered, as far as the index still has them."""
+        build = self.knowledge.build
+        return [build.documents[d] for d in tracker.slot("offered_services") or [] if d in build.documents]
+
     def which_of_offered(self, dispatcher: Dispatcher, tracker: Tracker) -> list[Event] | None:
         """Right after "Meinten Sie …?", a question without a subject: which of those services? None if none."""
-        build = self.knowledge.build
-        offered = [build.documents[d] for d in tracker.slot("offered_services") or [] if d in build.documents]
-        if not offered:
-            return None
+        offered = self.offered(tracker)
+        return self.ask_which(dispatcher, offered) if offered else None
+
+    def ask_which(self, dispatcher: Dispatcher, offered: list[Document]) -> list[Event]:
         return offer_services(dispatcher, WHICH_ONE, [(d.id, d.meta.title, summary_line(d)) for d in offered], None)
 
     def ask_back(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult) -> list[Event]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
+from typing import IO
 
 from retrieval.settings import RetrievalSettings
 
@@ -32,15 +34,19 @@ class ReindexJob:
         self._process: subprocess.Popen[str] | None = None
         self.started_by: str | None = None
         self._output: list[str] | None = None
+        self._log: IO[str] | None = None
 
     def start(self, by: str) -> bool:
         """Start a build unless one runs; False if one runs."""
         with self._lock:
             if self._process is not None and self._process.poll() is None:
                 return False
+            # A file, not a pipe: a large knowledge base prints more findings than a pipe holds,
+            # and a full pipe would stop the build until someone read it.
+            self._log = tempfile.TemporaryFile("w+", encoding="utf-8")
             self._process = subprocess.Popen(  # noqa: S603 - our own CLI with a configured path
                 [sys.executable, "-m", "bot.cli", "kb", "build", str(self.kb_dir)],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env)
+                stdout=self._log, stderr=subprocess.STDOUT, env=self.env)
             self.started_by, self._output = by, None
             return True
 
@@ -52,9 +58,10 @@ class ReindexJob:
                 return {}
             if process.poll() is None:
                 return {"running": True, "by": self.started_by}
-            if self._output is None and process.stdout is not None:
-                self._output = process.stdout.read().strip().splitlines()
-                process.stdout.close()
+            if self._output is None and self._log is not None:
+                self._log.seek(0)
+                self._output = self._log.read().strip().splitlines()
+                self._log.close()
             lines = self._output or []
         summary = next((line for line in reversed(lines) if line.startswith("Index ")), None)
         if process.returncode == 0 and summary:

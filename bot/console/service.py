@@ -40,7 +40,7 @@ def _summary(c: Conversation) -> dict[str, Any]:
     return {"id": c.id, "status": c.status, "updated_at": c.updated_at, "handoff_at": c.handoff_at,
             "assignee": c.assignee.display_name if c.assignee else None, "assignee_id": c.assignee_id,
             "preview": first[:120], "callback": bool(c.callback), "reason": c.close_reason,
-            "close_reason": c.close_reason, "staff_available": c.staff_available}
+            "staff_available": c.staff_available}
 
 
 class ConsoleService:
