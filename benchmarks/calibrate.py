@@ -25,6 +25,15 @@ Rules, fixed before any result was seen (docs/retrieval.md, "Konfidenz"):
     .venv/bin/python benchmarks/calibrate.py [--munich-kb DIR]
 
 Writes retrieval/search/calibration/<model>.json and prints the figures per set.
+
+Questions in other languages than German (issue "other languages") get their own pair of
+thresholds, chosen by the same rules on questions in those languages, with the fitted model:
+
+    .venv/bin/python benchmarks/calibrate.py --other-languages [--munich-kb DIR]
+
+Data: benchmarks/data/musterstadt_multilingual_calibration.jsonl (written for this, apart from the
+multilingual test sets) and the English questions of the own sets above (their ``lang`` field),
+each source weighted equally. Adds ``other_languages`` to the calibration file.
 """
 
 from __future__ import annotations
@@ -50,13 +59,14 @@ from retrieval.cli import eval_index_settings, run_build  # noqa: E402
 from retrieval.evaluation.evaluate import read_jsonl  # noqa: E402
 from retrieval.index.store import load_latest_good  # noqa: E402
 from retrieval.model.embedder import Embedder, load_embedder  # noqa: E402
-from retrieval.search.confidence import ALL_FEATURES, Calibration, calibration_path  # noqa: E402
+from retrieval.search.confidence import ALL_FEATURES, Calibration, calibration_path, load_calibration  # noqa: E402
 from retrieval.search.searcher import Searcher  # noqa: E402
 from retrieval.settings import RetrievalSettings, get_retrieval_settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OWN_SETS = (ROOT / "benchmarks/data/musterstadt_calibration.jsonl", ROOT / "benchmarks/data/musterstadt_citizens.jsonl")
 MUNICH_OWN = ROOT / "benchmarks/data/munich_citizens.jsonl"  # written by us from the Munich pages
+OTHER_LANGUAGES = ROOT / "benchmarks/data/musterstadt_multilingual_calibration.jsonl"
 BASE_FEATURES = ("dense_top", "margin", "lexical_top")
 CANDIDATES = tuple(f for f in ALL_FEATURES if f not in BASE_FEATURES)
 MUSTERSTADT_FOLDS = 5
@@ -91,13 +101,13 @@ def collect(searcher: Searcher, questions: list[dict], source: str, fold_of) -> 
     examples = []
     for q in questions:
         gold = frozenset(q.get("gold") or [])
-        result = searcher.search(q["text"])
+        result = searcher.search(q["text"], lang=q.get("lang", "de"))
         ranked = [h.doc_id for h in result.hits]
         fold = fold_of(q["id"])
         if q["kind"] == "service":
             examples.append(Example(result.features, int(bool(ranked) and ranked[0] in gold), "service",
                                     bool(gold & set(ranked[:BUTTONS])), fold, source))
-            left_out = searcher.search(q["text"], exclude=gold)
+            left_out = searcher.search(q["text"], exclude=gold, lang=q.get("lang", "de"))
             examples.append(Example(left_out.features, 0, "left_out", False, fold, source))
         elif q["kind"] == "out_of_scope":
             examples.append(Example(result.features, 0, "out_of_scope", False, fold, source))
@@ -216,6 +226,36 @@ def collect_all(kb: Path, munich_given: Path | None, scratch: Path, settings: Re
     return examples
 
 
+def other_language_thresholds(kb: Path, munich_given: Path | None, scratch: Path, settings: RetrievalSettings,
+                              embedder: Embedder) -> None:
+    """Choose and write the thresholds for other languages than German (module docstring)."""
+    calibration = load_calibration(embedder.name)
+    if calibration is None:
+        raise SystemExit("Erst die deutsche Kalibrierung: benchmarks/calibrate.py")
+    foreign = [q for path in OWN_SETS for q in read_jsonl(path) if q.get("lang", "de") != "de"]
+    searcher = searcher_for(kb, settings, embedder)
+    examples = collect(searcher, read_jsonl(OTHER_LANGUAGES), "Musterstadt, sieben Sprachen", _fold_of)
+    examples += collect(searcher, foreign, "Musterstadt, Englisch", _fold_of)
+    munich = munich_kb(munich_given, scratch)
+    munich_foreign = [q for q in read_jsonl(MUNICH_OWN) if q.get("lang", "de") != "de"]
+    if munich is not None and munich_foreign:
+        examples += collect(searcher_for(munich, settings, embedder), munich_foreign, "München, Englisch",
+                            lambda question_id: _hash_fold(question_id, "munich-citizens", MUNICH_FOLDS))
+    p = np.array([calibration.probability(e.features) for e in examples])
+    answer, clarify = choose_thresholds(examples, p)
+    path = calibration_path(embedder.name)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["other_languages"] = {"answer_threshold": answer, "clarify_threshold": clarify,
+                               "fitted_on": [OTHER_LANGUAGES.name, "English lines of " + ", ".join(
+                                   p.name for p in (*OWN_SETS, MUNICH_OWN))],
+                               "date": date.today().isoformat(), "examples": len(examples)}
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {path}: other languages answer >= {answer}, ask back >= {clarify} "
+          f"(German: {calibration.answer_threshold} / {calibration.clarify_threshold})")
+    for source, row in rates(examples, p, answer, clarify).items():
+        print(f"  {source}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kb", type=Path, default=ROOT / "knowledge_base")
@@ -224,10 +264,15 @@ def main() -> None:
                         help="working folder; kept, so that a second run re-embeds nothing")
     parser.add_argument("--reuse-examples", action="store_true",
                         help="fit on the examples the last run saved in the working folder, without searching")
+    parser.add_argument("--other-languages", action="store_true",
+                        help="only choose the thresholds for questions in other languages (keeps the German fit)")
     args = parser.parse_args()
 
     settings = get_retrieval_settings()
     embedder = load_embedder(settings)
+    if args.other_languages:
+        other_language_thresholds(args.kb, args.munich_kb, args.scratch, settings, embedder)
+        return
     saved = args.scratch / "examples.json"
     if args.reuse_examples:
         examples = [Example(**e) for e in json.loads(saved.read_text(encoding="utf-8"))]

@@ -24,7 +24,9 @@ FOLDS = 2
 
 def keyword_holdout_sets(munich_kb: Path, scratch: Path) -> list[tuple[str, Path, Path]]:
     """(label, questions.jsonl, knowledge base) for each fold, written under ``scratch``."""
-    docs = [parse_document(path, munich_kb)[0] for path in document_files(munich_kb)]
+    # The searched (German) pages; a translation's keywords are not search terms of its page.
+    docs = [doc for doc in (parse_document(path, munich_kb)[0] for path in document_files(munich_kb))
+            if not doc.meta.is_translation]
     owners: dict[str, set[str]] = defaultdict(set)
     for doc in docs:
         for term in doc.meta.keywords:

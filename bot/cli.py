@@ -61,12 +61,14 @@ def terminal_chat(stack) -> None:
     """A chat through the real stack (Rasa, actions, retrieval) in the terminal."""
     import uuid
 
-    from bot.chat.service import APOLOGY_MESSAGE, reply_of
+    from bot.chat.service import apology, reply_of
+    from bot.i18n.detect import message_language
     from bot.rasa.client import RasaUnavailableError
 
     sender = f"terminal-{uuid.uuid4().hex[:8]}"
     knowledge = stack.app_server.app.state.knowledge
     console.print("Schreiben Sie Ihre Frage (leere Eingabe oder Strg+D beendet).")
+    lang = "de"
     while True:
         try:
             text = console.input("[bold]Sie> [/bold]").strip()
@@ -74,10 +76,12 @@ def terminal_chat(stack) -> None:
             return
         if not text:
             return
+        lang = text.startswith("/") and lang or message_language(text, lang)  # the conversation's so far
         try:
-            replies = [reply_of(item) for item in stack.client.send(sender, text, knowledge.message_metadata(text)).messages]
+            metadata = {**knowledge.message_metadata(text, lang), "lang": lang}
+            replies = [reply_of(item) for item in stack.client.send(sender, text, metadata).messages]
         except RasaUnavailableError:
-            replies = [APOLOGY_MESSAGE]
+            replies = [apology(lang)]
         for reply in replies:
             if reply.text:
                 console.print(f"[cyan]Bot>[/cyan] {reply.text}", highlight=False)
@@ -155,7 +159,7 @@ def eval_dialogue(
             task = bar.add_task("Gespräche", total=len(rows))
             knowledge = stack.app_server.app.state.knowledge
             report = evaluate_dialogue(stack.client, rows, lambda: bar.advance(task),
-                                       lambda text: [h.doc_id for h in knowledge.search(text).hits],
+                                       lambda text, lang: [h.doc_id for h in knowledge.search(text, lang=lang).hits],
                                        knowledge.message_metadata)
     finally:
         stack.stop()
@@ -172,6 +176,8 @@ def eval_dialogue(
         console.print(f"Smalltalk (n={s['smalltalk']['n']}): richtige Reaktion {s['smalltalk']['ok_share']:.1%}")
     console.print("Was Bürgerinnen und Bürger erleben:")
     retrieval_cli.print_citizen_metrics(s["citizen"])
+    if s.get("reply_in_citizens_language") is not None:
+        console.print(f"Antwort in der Sprache der Frage: {s['reply_in_citizens_language']:.1%} der Züge")
     console.print(f"Antwortzeit je Zug: p50 {s['latency_ms']['p50']:.0f} ms, p95 {s['latency_ms']['p95']:.0f} ms")
     if json_out:
         json_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in report.records), encoding="utf-8")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from bot.chat.service import reply_of
+from bot.i18n.detect import message_language
 from bot.rasa.client import RasaClient
 from retrieval.evaluation.citizen_metrics import citizen_metrics, rank_of_gold
 
@@ -23,11 +24,13 @@ OUTCOME_OF_KIND = {"answer": "answer", "clarify": "clarify", "handoff": "handoff
 KIND_PRIORITY = ("handoff", "handoff_offer", "answer", "clarify", "decline", "smalltalk")
 
 
-def run_turn(client: RasaClient, text: str, prepare: Callable[[str], dict[str, str]] | None = None) -> dict[str, Any]:
-    """One first turn as the chat service makes it: the text with its metadata (``prepare``), one call."""
+def run_turn(client: RasaClient, text: str, prepare: Callable[[str, str], dict[str, str]] | None = None) -> dict[str, Any]:
+    """One first turn as the chat service makes it: the text with its metadata (``prepare``) and its
+    language, detected with a German widget as the prior; one call."""
     sender = f"eval-{uuid.uuid4().hex}"
     started = time.perf_counter()
-    turn = client.send(sender, text, prepare(text) if prepare else None)
+    lang = message_language(text, widget="de")
+    turn = client.send(sender, text, {**(prepare(text, lang) if prepare else {}), "lang": lang})
     latency_ms = (time.perf_counter() - started) * 1000
     replies = [reply_of(item) for item in turn.messages]
     # A turn can hold several messages ("Das tut mir leid." + a handoff offer): what the bot did
@@ -37,7 +40,9 @@ def run_turn(client: RasaClient, text: str, prepare: Callable[[str], dict[str, s
     outcome = OUTCOME_OF_KIND.get(kind or "", "decline")
     return {"outcome": outcome, "services": [s for r in replies for s in r.service_ids], "intent": turn.intent.name,
             "act": turn.intent.name if outcome == "smalltalk" else None,
-            "latency_ms": round(latency_ms, 1), "texts": [r.text for r in replies if r.text]}
+            "latency_ms": round(latency_ms, 1), "texts": [r.text for r in replies if r.text],
+            # the language of the bot's reply: of its first message with a text
+            "reply_lang": next((r.lang or "de" for r in replies if r.text), None), "detected_lang": lang}
 
 
 @dataclass
@@ -48,8 +53,8 @@ class DialogueReport:
 
 def evaluate_dialogue(client: RasaClient, questions: list[dict[str, Any]],
                       on_progress: Callable[[], None] | None = None,
-                      ranking: Callable[[str], list[str]] | None = None,
-                      prepare: Callable[[str], dict[str, str]] | None = None) -> DialogueReport:
+                      ranking: Callable[[str, str], list[str]] | None = None,
+                      prepare: Callable[[str, str], dict[str, str]] | None = None) -> DialogueReport:
     """``ranking``: the retrieval's document ids for a text, to tell declines with the gold page
     first (top1_rank_of_gold) from the others. ``prepare``: the metadata the chat service sends
     with a text (LiveIndex.message_metadata)."""
@@ -57,9 +62,10 @@ def evaluate_dialogue(client: RasaClient, questions: list[dict[str, Any]],
     counts: dict[str, dict[str, int]] = {k: {"n": 0, "ok": 0, "bad": 0} for k in ("service", "out_of_scope", "handoff", "smalltalk")}
     for q in questions:
         turn = run_turn(client, q["text"], prepare)
-        record = {"id": q["id"], **{k: turn[k] for k in ("outcome", "services", "intent", "act", "latency_ms")}}
+        record = {"id": q["id"], **{k: turn[k] for k in ("outcome", "services", "intent", "act", "latency_ms",
+                                                          "reply_lang", "detected_lang")}}
         if q.get("gold") and ranking is not None:
-            record["top1_rank_of_gold"] = rank_of_gold(ranking(q["text"]), set(q["gold"]))
+            record["top1_rank_of_gold"] = rank_of_gold(ranking(q["text"], turn["detected_lang"]), set(q["gold"]))
         report.records.append(record)
         c = counts.setdefault(q["kind"], {"n": 0, "ok": 0, "bad": 0})
         c["n"] += 1
@@ -82,4 +88,8 @@ def evaluate_dialogue(client: RasaClient, questions: list[dict[str, Any]],
     report.summary["latency_ms"] = {"p50": float(np.percentile(latencies, 50)) if latencies else None,
                                     "p95": float(np.percentile(latencies, 95)) if latencies else None}
     report.summary["citizen"] = citizen_metrics([{**q, **r} for q, r in zip(questions, report.records)])
+    # Replies in the citizen's language: the share of turns whose reply is in the line's language
+    # (`lang`, German without it; a Leichte Sprache reply counts as German).
+    in_own = [(r["reply_lang"] or "de").split("-")[0] == (q.get("lang") or "de") for q, r in zip(questions, report.records)]
+    report.summary["reply_in_citizens_language"] = sum(in_own) / len(in_own) if in_own else None
     return report

@@ -107,8 +107,9 @@ class LiveIndex:
             self.cache.put(expanded, vector)
         return vector
 
-    def intent_vectors(self, texts: list[str]) -> np.ndarray:
-        """Features for Rasa's intent classifier: the texts under the model's classification prompt."""
+    def intent_vectors(self, texts: list[str], lang: str = "de") -> np.ndarray:
+        """Features for Rasa's intent classifier: the texts under the model's classification prompt.
+        ``lang``: the message's language, for the search vector computed alongside."""
         if len(texts) != 1:  # Rasa's training batches
             return self.embedder.encode_prompted([(INTENT_PROMPT, t) for t in texts])
         text = texts[0]
@@ -118,7 +119,7 @@ class LiveIndex:
         # A live message: its search vector is computed in the same call (the two texts run side
         # by side) and cached for the retrieval that follows, so each message is embedded once per prompt.
         searcher = self.searcher
-        expanded = searcher.expand(text.strip()[:MAX_QUERY_CHARS])
+        expanded = searcher.expand(text.strip()[:MAX_QUERY_CHARS], lang)
         if self.cache.get(expanded) is not None:
             intent = self.embedder.encode_prompted([(INTENT_PROMPT, text)])[0]
         else:
@@ -127,7 +128,7 @@ class LiveIndex:
         self.intent_cache.put(text, intent)
         return intent[None, :]
 
-    def message_metadata(self, text: str) -> dict[str, str]:
+    def message_metadata(self, text: str, lang: str = "de") -> dict[str, str]:
         """What goes to Rasa with a message: its intent vector, so Rasa's classifier needs no call back.
 
         The search vector is computed in the same model run and cached for the action that follows.
@@ -136,15 +137,15 @@ class LiveIndex:
         if text.startswith("/"):
             return {}
         try:
-            return {intent_vector.METADATA_KEY: intent_vector.encode(self.intent_vectors([text])[0])}
+            return {intent_vector.METADATA_KEY: intent_vector.encode(self.intent_vectors([text], lang)[0])}
         except Exception:  # noqa: BLE001 - without it Rasa embeds through its fallback call
             log.exception("Einbettung für Rasa fehlgeschlagen")
             return {}
 
-    def search(self, text: str, exclude: frozenset[str] = frozenset()) -> SearchResult:
+    def search(self, text: str, exclude: frozenset[str] = frozenset(), lang: str = "de") -> SearchResult:
         searcher = self.searcher
         text = text.strip()[:MAX_QUERY_CHARS]
         if not text:
             return SearchResult(text, text, [], 0.0)
-        expanded = searcher.expand(text)
+        expanded = searcher.expand(text, lang)
         return searcher.rank(text, expanded, self._query_vector(searcher, expanded), k=10, exclude=exclude)

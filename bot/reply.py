@@ -62,6 +62,8 @@ class BotMessage(Strict):
     links: list[Link] = []
     service_ids: list[str] = Field([], description="The services answered or offered")
     confidence: float | None = Field(None, description="Confidence of the retrieval behind it, 0-1")
+    lang: str | None = Field(None, description="Language of the text (retrieval/languages.py), for the "
+                             "widget's lang attribute; a citizen's message carries the detected language")
 
     def payload(self) -> dict[str, object]:
         """What the store keeps beside the text column."""

@@ -1,7 +1,8 @@
 """GET /widget/widget.js: the widget as one script, from its source modules.
 
-``widget/src/api.js`` (the API) and ``widget/src/widget.js`` (the interface) are kept apart so
-that the API has one place in the widget; cities still embed a single script tag. The two are
+``widget/src/i18n.js`` (the interface's texts in every language), ``widget/src/api.js`` (the API)
+and ``widget/src/widget.js`` (the interface) are kept apart so that the API has one place in the
+widget; cities still embed a single script tag. The two are
 joined in one function scope (nothing leaks into the page's globals) once, at start.
 """
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 
-SOURCES = ("api.js", "widget.js")
+SOURCES = ("i18n.js", "api.js", "widget.js")
 
 
 def bundle(src: Path) -> bytes:

@@ -111,7 +111,7 @@ def kb_check(kb_dir: KbDir = None) -> None:
     kb = load_knowledge_base(root)
     for finding in kb.findings:
         (console if finding.severity == "warning" else err).print(str(finding), markup=False, highlight=False, soft_wrap=True)
-    summary = (f"{len(kb.documents)} Dokumente, {len(kb.offices)} Dienststellen, "
+    summary = (f"{len(kb.documents)} Dokumente, {len(kb.translations)} Übersetzungen, {len(kb.offices)} Dienststellen, "
                f"{len(kb.errors)} Fehler, {len(kb.warnings)} Warnungen")
     if kb.errors:
         err.print(f"[red]{summary}[/red]")
@@ -266,6 +266,9 @@ def eval_retrieval(
         report = evaluate_kb_questions(questions, kb, settings, embedder, lambda: bar.advance(task))
     s = report.service
     console.print(f"Leistungsfragen (n={s.n}): Top-1 {s.top1:.3f}  Top-3 {s.top3:.3f}  MRR@10 {s.mrr10:.3f}")
+    if len(report.by_lang) > 1:
+        for lang, m in report.by_lang.items():
+            console.print(f"  Sprache {lang:8s} (n={m.n}): Top-1 {m.top1:.3f}  Top-3 {m.top3:.3f}  MRR@10 {m.mrr10:.3f}")
     console.print(f"  richtige Top-1-Antworten, die sicher bleiben: {report.service_confident_when_correct:.1%}; "
                   f"falsche Top-1, die sicher wären: {report.service_confident_when_wrong:.1%}")
     console.print(f"Fachfremde Fragen (n={report.out_of_scope_n}): als unsicher erkannt {report.out_of_scope_not_confident:.1%}")

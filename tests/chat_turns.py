@@ -21,11 +21,14 @@ class Turn:
         return self.body
 
 
-def ask(client: httpx.Client | str, cid: str, text: str, label: str | None = None, timeout: float = 60) -> Turn:
+def ask(client: httpx.Client | str, cid: str, text: str, label: str | None = None, timeout: float = 60,
+        lang: str | None = None) -> Turn:
+    """``lang``: the widget's language, as an English or Turkish browser would send it."""
     if isinstance(client, str):
         with httpx.Client(base_url=client, timeout=timeout) as own:
-            return ask(own, cid, text, label)
-    sent = client.post(f"/api/chat/conversations/{cid}/messages", json={"text": text, "label": label}, timeout=timeout)
+            return ask(own, cid, text, label, lang=lang)
+    body = {"text": text, "label": label, **({"lang": lang} if lang else {})}
+    sent = client.post(f"/api/chat/conversations/{cid}/messages", json=body, timeout=timeout)
     if sent.status_code != 200:
         return Turn(sent.status_code, sent.json())
     ack = sent.json()

@@ -16,10 +16,11 @@ from typing import Any
 from bot.actions.handoff import offer_handoff
 from bot.actions.office_info import answer_with_office
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
-from bot.dialogue.answers import answer_from_document, summary_line
+from bot.dialogue.answers import answer_from_document, answer_from_translation, only_in_german, summary_line
 from bot.dialogue.facets import facets_of, is_follow_up, topic_words
 from bot.dialogue.office_hours import day_asked
 from bot.dialogue.service_policy import Found, Signals, Step, next_step
+from bot.i18n.catalogue import text as say
 from bot.live_index import LiveIndex
 from bot.reply import BotMessage, Button, Kind
 from bot.settings import Settings
@@ -29,12 +30,6 @@ from retrieval.search.searcher import SearchResult, ask_back_options, near_tie_s
 # "kann ich da einfach so vorbeikommen?" has two words of its own ("einfach", "vorbeikommen");
 # a question about something else usually has more.
 MAX_TOPIC_WORDS_OF_A_FOLLOW_UP = 2
-UNSURE = "Ich bin mir nicht ganz sicher. Meinten Sie eines davon?"
-WHICH_ONE = "Zu welcher dieser Leistungen möchten Sie das wissen?"
-
-CANNOT_ANSWER = ("Dazu habe ich leider keine verlässliche Information gefunden. Ich beantworte Fragen zu den "
-                 "Leistungen der Stadt, zum Beispiel zu Ausweisen, Ummeldung, Kfz-Zulassung, Abfall, Steuern, "
-                 "Kita oder Bauen. Versuchen Sie es gern mit anderen Worten.")
 
 
 class AnswerFromKb(Action):
@@ -60,39 +55,47 @@ class AnswerFromKb(Action):
 
         def search() -> Found:
             nonlocal result
-            result = self.knowledge.search(text)
-            level = self.knowledge.searcher.level(result)
+            result = self.knowledge.search(text, lang=tracker.lang)
+            level = self.knowledge.searcher.level(result, tracker.lang)
             return Found(level, _names_another_service(result, level, last))
 
         step = next_step(signals, search)
+        lang = tracker.lang
         if step is Step.ANSWER_CHOSEN:
-            return self.answer(dispatcher, chosen, facets_of(_question_before_buttons(tracker)), None, 1.0)
+            return self.answer(dispatcher, chosen, facets_of(_question_before_buttons(tracker)), None, 1.0, lang)
         if step is Step.ASK_WHICH_OFFERED:
-            return self.ask_which(dispatcher, offered)
+            return self.ask_which(dispatcher, offered, lang)
         if step is Step.ANSWER_LAST:
-            return self.answer(dispatcher, last, facets, None, None)
+            return self.answer(dispatcher, last, facets, None, None, lang)
         if step is Step.ANSWER_TOP:
             top = result.top
             snippet = top.snippets[0] if top.snippets else None
             second = near_tie_second(result)
             return self.answer(dispatcher, top.doc_id, facets, snippet and (snippet.section, snippet.text),
-                               result.confidence, see_also=second and (second.title, second.url))
+                               result.confidence, lang, see_also=second and (second.title, second.url))
         if step is Step.ASK_BACK:
             return clarify(dispatcher, tracker, self.settings, result, build.documents)
         if step is Step.ANSWER_OFFICE:
             return answer_with_office(dispatcher, office, calendar, day=day)
         if step is Step.OFFER_STAFF:
-            return offer_handoff(dispatcher, lead="")
+            return offer_handoff(dispatcher, lang, lead=None)
         return failed(dispatcher, tracker, self.settings, result)
 
     def answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
-               confidence: float | None, see_also: tuple[str, str] | None = None) -> list[Event]:
+               confidence: float | None, lang: str, see_also: tuple[str, str] | None = None) -> list[Event]:
+        """The page's answer; in the citizen's language from its translation, if the page has one,
+        else the German answer after a sentence in their language saying so, with staff offered."""
         build = self.knowledge.build
         doc = build.documents[doc_id]
-        offices = [build.offices[o] for o in doc.meta.offices if o in build.offices]
-        calendar = self.knowledge.calendar
-        reply = answer_from_document(doc, facets, snippet, offices, calendar, calendar.now(), confidence, see_also)
-        dispatcher.send(reply)
+        translation = build.translation(doc_id, lang)
+        if translation is not None:
+            dispatcher.send(answer_from_translation(doc, translation, confidence))
+        else:
+            offices = [build.offices[o] for o in doc.meta.offices if o in build.offices]
+            calendar = self.knowledge.calendar
+            reply = answer_from_document(doc, facets, snippet, offices, calendar, calendar.now(), confidence, see_also)
+            for message in only_in_german(reply, doc.meta.title, lang) if lang != "de" else [reply]:
+                dispatcher.send(message)
         return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now
                 slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]
 
@@ -104,26 +107,24 @@ class AnswerFromKb(Action):
     def which_of_offered(self, dispatcher: Dispatcher, tracker: Tracker) -> list[Event] | None:
         """Right after "Meinten Sie …?", a question without a subject: which of those services? None if none."""
         offered = self.offered(tracker)
-        return self.ask_which(dispatcher, offered) if offered else None
+        return self.ask_which(dispatcher, offered, tracker.lang) if offered else None
 
-    def ask_which(self, dispatcher: Dispatcher, offered: list[Document]) -> list[Event]:
-        return offer_services(dispatcher, WHICH_ONE, [(d.id, d.meta.title, summary_line(d)) for d in offered], None)
+    def ask_which(self, dispatcher: Dispatcher, offered: list[Document], lang: str) -> list[Event]:
+        return offer_services(dispatcher, "which_one", [(d.id, d.meta.title, summary_line(d)) for d in offered], None,
+                              lang)
 
     def ask_back(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult) -> list[Event]:
         return clarify(dispatcher, tracker, self.settings, result, self.knowledge.build.documents)
 
 
-OUT_OF_SCOPE = ("Dabei kann ich leider nicht helfen – ich beantworte nur Fragen zu den Leistungen und Ämtern der "
-                "Stadt, zum Beispiel zu Ausweisen, Ummeldung, Kfz-Zulassung, Abfall, Steuern, Kita oder Bauen.")
-
-
 def failed(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result: SearchResult | None,
-           message: str = CANNOT_ANSWER) -> list[Event]:
-    """One more unanswered question; from the configured count on, offer staff instead."""
+           message: str = "cannot_answer") -> list[Event]:
+    """One more unanswered question; from the configured count on, offer staff instead.
+    ``message`` is the catalogue id of the decline."""
     failures = float(tracker.slot("failed_attempts") or 0) + 1
     if failures >= settings.failures_before_handoff:
-        return [slot_set("failed_attempts", failures), *offer_handoff(dispatcher)]
-    dispatcher.send(BotMessage(kind=Kind.DECLINE, text=message,
+        return [slot_set("failed_attempts", failures), *offer_handoff(dispatcher, tracker.lang)]
+    dispatcher.send(BotMessage(kind=Kind.DECLINE, text=say(message, tracker.lang), lang=tracker.lang,
                                confidence=round(result.confidence, 3) if result else None,
                                service_ids=[h.doc_id for h in result.hits[:3]] if result else []))
     return [slot_set("failed_attempts", failures)]
@@ -155,7 +156,7 @@ class Clarify(Action):
         self.knowledge, self.settings = knowledge, settings
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
-        return clarify(dispatcher, tracker, self.settings, self.knowledge.search(tracker.text),
+        return clarify(dispatcher, tracker, self.settings, self.knowledge.search(tracker.text, lang=tracker.lang),
                        self.knowledge.build.documents)
 
 
@@ -166,17 +167,17 @@ def clarify(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result
         return failed(dispatcher, tracker, settings, result)
     options = [(h.doc_id, h.title, summary_line(documents[h.doc_id]) if h.doc_id in documents else "")
                for h in ask_back_options(result)]
-    return offer_services(dispatcher, UNSURE, options, result.confidence)
+    return offer_services(dispatcher, "unsure", options, result.confidence, tracker.lang)
 
 
-def offer_services(dispatcher: Dispatcher, text: str, options: list[tuple[str, str, str]],
-                   confidence: float | None) -> list[Event]:
+def offer_services(dispatcher: Dispatcher, question: str, options: list[tuple[str, str, str]],
+                   confidence: float | None, lang: str) -> list[Event]:
     """Services (id, title, one-line summary) as buttons, plus "Nichts davon"; a button answers
-    that service."""
+    that service. ``question`` is a catalogue id. Titles and summaries are the pages' own (German)."""
     buttons = [Button(title=title, payload=f'/choose_service{{"service_id":"{doc_id}"}}', summary=summary)
                for doc_id, title, summary in options]
-    buttons.append(Button(title="Nichts davon", payload="/none_of_these"))
-    dispatcher.send(BotMessage(kind=Kind.CLARIFY, text=text, buttons=buttons,
+    buttons.append(Button(title=say("none_of_these", lang), payload="/none_of_these"))
+    dispatcher.send(BotMessage(kind=Kind.CLARIFY, text=say(question, lang), buttons=buttons, lang=lang,
                                confidence=None if confidence is None else round(confidence, 3),
                                service_ids=[doc_id for doc_id, *_ in options]))
     return [slot_set("offered_services", [doc_id for doc_id, *_ in options])]
@@ -191,7 +192,7 @@ class OutOfScope(Action):
         self.settings = settings
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
-        return failed(dispatcher, tracker, self.settings, None, OUT_OF_SCOPE)
+        return failed(dispatcher, tracker, self.settings, None, "out_of_scope")
 
 
 class NoneOfThese(Action):
@@ -204,4 +205,5 @@ class NoneOfThese(Action):
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
         failures = float(tracker.slot("failed_attempts") or 0) + 1
-        return [slot_set("failed_attempts", failures), slot_set("offered_services", None), *offer_handoff(dispatcher)]
+        return [slot_set("failed_attempts", failures), slot_set("offered_services", None),
+                *offer_handoff(dispatcher, tracker.lang)]

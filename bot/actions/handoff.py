@@ -10,6 +10,7 @@ from bot.actions.protocol import Action, Dispatcher, Event, Tracker, active_loop
 from bot.dialogue.facets import facets_of
 from bot.handoff.contact import CONTACT_MARKER, looks_like_contact, normalise_contact
 from bot.handoff.sink import HandoffSink
+from bot.i18n.catalogue import text as say
 from bot.live_index import LiveIndex
 from bot.reply import BotMessage, Button, Kind
 from bot.settings import Settings
@@ -17,25 +18,30 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def offer_handoff(dispatcher: Dispatcher, lead: str = "Da komme ich leider nicht weiter. ") -> list[Event]:
+def offer_handoff(dispatcher: Dispatcher, lang: str, lead: str | None = "stuck") -> list[Event]:
+    """"Soll ich Sie … verbinden?" with yes/no buttons; ``lead`` is the catalogue id of a sentence before it."""
+    question = say("offer_staff", lang)
     dispatcher.send(BotMessage(
-        kind=Kind.HANDOFF_OFFER, text=f"{lead}Soll ich Sie mit einer Mitarbeiterin oder einem Mitarbeiter verbinden?",
-        buttons=[Button(title="Ja, bitte verbinden", payload="/affirm"), Button(title="Nein, danke", payload="/deny")]))
+        kind=Kind.HANDOFF_OFFER, text=f"{say(lead, lang)} {question}" if lead else question, lang=lang,
+        buttons=[Button(title=say("yes_connect", lang), payload="/affirm"),
+                 Button(title=say("no_thanks", lang), payload="/deny")]))
     return [slot_set("handoff_offered", True)]
 
 
 class OfferHandoff(Action):
+    """After a complaint: sympathy, then the offer."""
+
     name = "action_offer_handoff"
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
-        return offer_handoff(dispatcher, lead="")
+        return offer_handoff(dispatcher, tracker.lang, lead="complaint")
 
 
 class DeclineHandoff(Action):
     name = "action_decline_handoff"
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
-        dispatcher.send(BotMessage(kind=Kind.SMALLTALK, text="In Ordnung. Sie können mir gern eine andere Frage stellen."))
+        dispatcher.send(BotMessage(kind=Kind.SMALLTALK, text=say("handoff_declined", tracker.lang), lang=tracker.lang))
         return [slot_set("handoff_offered", False), slot_set("failed_attempts", 0.0)]
 
 
@@ -46,7 +52,7 @@ class Handoff(Action):
         self.knowledge, self.settings, self.sink = knowledge, settings, sink
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
-        calendar = self.knowledge.calendar
+        calendar, lang = self.knowledge.calendar, tracker.lang
         now = calendar.now()
         office = self.knowledge.build.offices.get(self.settings.handoff_office)
         available = office is None or calendar.is_open(office, now)
@@ -54,16 +60,13 @@ class Handoff(Action):
         events = [slot_set("handoff", True), slot_set("handoff_offered", False), slot_set("failed_attempts", 0.0)]
         # "Kann ich da anrufen?" after an answer: the office in question, with its number.
         nearby = office_in_context(self.knowledge.build, tracker) if "contact" in facets_of(tracker.text) else None
-        phone = f" Die zuständige Stelle erreichen Sie auch direkt: {nearby.name}, Tel. {nearby.phone}." \
-            if nearby and nearby.phone else ""
+        phone = " " + say("direct_phone", lang, office=nearby.name, phone=nearby.phone) if nearby and nearby.phone else ""
         if available:
-            dispatcher.send(BotMessage(kind=Kind.HANDOFF, text=(
-                "Ich gebe Ihr Anliegen an eine Mitarbeiterin oder einen Mitarbeiter weiter. "
-                f"Gleich meldet sich jemand hier im Chat – bitte haben Sie einen Moment Geduld.{phone}")))
+            dispatcher.send(BotMessage(kind=Kind.HANDOFF, text=say("handoff_now", lang) + phone, lang=lang))
             return events
         opening = calendar.next_opening(office, now)
-        when = f"{calendar.describe(opening, now)} wieder" if opening else "bald wieder"
-        dispatcher.send(BotMessage(kind=Kind.HANDOFF, text=f"Unser Team ist gerade nicht im Dienst und ist {when} für Sie da.{phone}"))
+        when = calendar.describe(opening, now, lang) if opening else say("soon", lang)
+        dispatcher.send(BotMessage(kind=Kind.HANDOFF, text=say("team_away", lang, when=when) + phone, lang=lang))
         return [*events, followup("contact_form")]
 
 
@@ -76,8 +79,7 @@ class ValidateContactForm(Action):
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
         end_form = [slot_set("contact", None), slot_set("requested_slot", None), active_loop(None)]
         if tracker.intent in ("deny", "goodbye"):
-            dispatcher.send(BotMessage(kind=Kind.HANDOFF, text="Kein Problem, dann ohne Rückruf. Sie erreichen uns auch "
-                                       "über die Behördennummer 115 oder schreiben Sie uns später hier im Chat."))
+            dispatcher.send(BotMessage(kind=Kind.HANDOFF, text=say("no_callback", tracker.lang), lang=tracker.lang))
             return end_form
         candidate = tracker.slots_to_validate().get("contact")
         if candidate is None:
@@ -87,9 +89,7 @@ class ValidateContactForm(Action):
         if contact is None and answer is not None and not looks_like_contact(tracker.text):
             return [*end_form, *answer.run(dispatcher, tracker, domain)]  # a new question: answer it
         if contact is None:
-            dispatcher.send(BotMessage(kind=Kind.CONTACT_FORM, text=(
-                "Das sieht nicht nach einer E-Mail-Adresse oder Telefonnummer aus. Bitte prüfen Sie die "
-                "Angabe, z. B. name@beispiel.de oder 0151 2345678 – oder schreiben Sie „nein“.")))
+            dispatcher.send(BotMessage(kind=Kind.CONTACT_FORM, text=say("contact_invalid", tracker.lang), lang=tracker.lang))
         return [slot_set("contact", contact)]
 
 
@@ -103,7 +103,6 @@ class SubmitContact(Action):
         contact = tracker.slot("contact")
         if contact:
             self.sink.contact_left(tracker.sender_id, contact)
-            dispatcher.send(BotMessage(kind=Kind.HANDOFF, text="Danke! Wir melden uns so bald wie möglich bei Ihnen. Ihre "
-                                       "Kontaktdaten verwenden wir nur für diesen Rückruf und löschen sie danach."))
+            dispatcher.send(BotMessage(kind=Kind.HANDOFF, text=say("contact_thanks", tracker.lang), lang=tracker.lang))
         # The contact lives in the handoff record only, not in the dialogue state.
         return [slot_set("contact", None)]

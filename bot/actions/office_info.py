@@ -92,11 +92,11 @@ class OfficeInfo(Action):
             return ask_which_office(dispatcher, named)
         office = named[0] if named else None
         if office is None:
-            result = self.knowledge.search(tracker.text)
-            level = self.knowledge.searcher.level(result)
+            result = self.knowledge.search(tracker.text, lang=tracker.lang)
+            level = self.knowledge.searcher.level(result, tracker.lang)
             if level == "answer" and result.top.doc_id != tracker.slot("last_service"):
                 facets = facets_of(tracker.text) or ["where"]
-                return self.services.answer(dispatcher, result.top.doc_id, facets, None, result.confidence)
+                return self.services.answer(dispatcher, result.top.doc_id, facets, None, result.confidence, tracker.lang)
             # Right after "Meinten Sie …?" ("wo muss ich da hin?"): the office of which of those services?
             if (which := self.services.which_of_offered(dispatcher, tracker)) is not None:
                 return which

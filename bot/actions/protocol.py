@@ -55,6 +55,14 @@ class Tracker:
         return (self.latest_message.get("text") or "").strip()
 
     @property
+    def lang(self) -> str:
+        """The language to reply in: the chat service sends it with each message (bot/i18n/)."""
+        for event in reversed(self.events):
+            if event.get("event") == "user":
+                return ((event.get("metadata") or {}).get("lang")) or "de"
+        return "de"
+
+    @property
     def intent(self) -> str:
         return (self.latest_message.get("intent") or {}).get("name") or ""
 

@@ -27,6 +27,7 @@ from bot.actions.handoff import (
 )
 from bot.actions.office_info import OfficeInfo
 from bot.actions.protocol import Action, ActionRejected, Dispatcher, Tracker
+from bot.actions.say import FIXED_REPLIES
 from bot.live_index import LiveIndex
 from bot.rasa.callbacks import only_rasa, run_callback
 from bot.settings import Settings
@@ -41,6 +42,7 @@ def build_actions(knowledge: LiveIndex, settings: Settings, sink: HandoffSink) -
         answer_from_kb, Clarify(knowledge, settings), NoneOfThese(settings), OutOfScope(settings),
         OfferHandoff(), DeclineHandoff(), Handoff(knowledge, settings, sink),
         ValidateContactForm({"ask_service": answer_from_kb, "ask_office": office_info}), SubmitContact(sink), office_info,
+        *FIXED_REPLIES,
     ]
     return {a.name: a for a in actions}
 

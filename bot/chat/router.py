@@ -17,7 +17,15 @@ from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from bot.chat.schemas import Accepted, ConversationCreated, FeedbackIn, MessageOut, Messages, NewMessage
+from bot.chat.schemas import (
+    Accepted,
+    ConversationCreated,
+    FeedbackIn,
+    LanguageChoice,
+    MessageOut,
+    Messages,
+    NewMessage,
+)
 from bot.chat.service import ChatService, ConversationNotFoundError
 from bot.chat.stream import message_stream
 from bot.events import EventBus
@@ -70,11 +78,21 @@ def chat_router(settings: Settings) -> APIRouter:
     def send(conversation_id: str, body: NewMessage, request: Request, chat: Service) -> Accepted:
         limits.check(conversation_id, client_of(request))
         try:
-            stored = chat.send(conversation_id, body.text, body.label)
+            stored = chat.send(conversation_id, body.text, body.label, body.lang)
             status = chat.status(conversation_id)
         except ConversationNotFoundError:
             raise HTTPException(404, NOT_FOUND) from None
         return Accepted(seq=stored[0].seq, status=status)
+
+    @router.put("/conversations/{conversation_id}/language", status_code=204,
+                summary="Sprache wählen (Sprachmenü, Leichte Sprache); der Verlauf bleibt")
+    def choose_language(conversation_id: str, body: LanguageChoice, request: Request, chat: Service) -> Response:
+        limits.check(conversation_id, client_of(request))
+        try:
+            chat.choose_language(conversation_id, body.lang)
+        except ConversationNotFoundError:
+            raise HTTPException(404, NOT_FOUND) from None
+        return Response(status_code=204)
 
     @router.get("/conversations/{conversation_id}/messages", response_model=Messages,
                 summary="Verlauf ab einer laufenden Nummer (nach Neuladen oder Verbindungsabbruch)")

@@ -8,6 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.reply import BotMessage, Kind
+from retrieval.languages import ALL
+
+Lang = Literal[ALL]  # type: ignore[valid-type]  # the codes of retrieval/languages.py
 
 
 class Strict(BaseModel):
@@ -19,6 +22,13 @@ class NewMessage(Strict):
                       examples=["Was kostet ein neuer Personalausweis?"])
     label: str | None = Field(None, max_length=200, description="Beschriftung des Knopfes, wenn `text` dessen "
                               "Befehl ist (z. B. /choose_service{…}); so steht im Verlauf, was die Person sah")
+    lang: Lang | None = Field(None, description="Sprache des Widgets: Vorannahme für die Spracherkennung, solange "
+                              "das Gespräch noch keine Sprache hat")
+
+
+class LanguageChoice(Strict):
+    lang: Lang = Field(description="Gewählte Sprache (im Sprachmenü des Widgets oder der Schalter Leichte "
+                       "Sprache); gilt ab der nächsten Antwort", examples=["en", "de-x-ls"])
 
 
 class FeedbackIn(Strict):

@@ -19,8 +19,10 @@ from bot.db.models import Conversation, Message
 from bot.db.session import Database
 from bot.events import EventBus
 from bot.handoff.contact import CONTACT_MARKER, normalise_contact
+from bot.i18n.catalogue import text as say
+from bot.i18n.detect import message_language
 from bot.privacy import mask_pii
-from bot.rasa.client import APOLOGY, Intent, RasaClient, RasaUnavailableError
+from bot.rasa.client import Intent, RasaClient, RasaUnavailableError
 from bot.reply import BotMessage, Button, Kind
 
 log = logging.getLogger(__name__)
@@ -42,16 +44,20 @@ def reply_of(item: dict[str, Any]) -> BotMessage:
                       buttons=[Button(title=b.get("title", ""), payload=b.get("payload", "")) for b in item.get("buttons") or []])
 
 
-APOLOGY_MESSAGE = BotMessage(kind=Kind.ERROR, text=APOLOGY,
-                             buttons=[Button(title="Mit einer Person sprechen", payload=STAFF_PAYLOAD)])
-HANDED_OVER = BotMessage(kind=Kind.HANDOFF, text="Ihr Anliegen wurde an das Team weitergegeben. Eine Mitarbeiterin "
-                                                 "oder ein Mitarbeiter meldet sich hier im Chat.")
+def apology(lang: str) -> BotMessage:
+    return BotMessage(kind=Kind.ERROR, text=say("apology", lang), lang=lang,
+                      buttons=[Button(title=say("talk_to_person", lang), payload=STAFF_PAYLOAD)])
+
+
+def handed_over(lang: str) -> BotMessage:
+    return BotMessage(kind=Kind.HANDOFF, text=say("handed_over", lang), lang=lang)
 
 
 class ChatService:
     def __init__(self, db: Database, rasa: RasaClient, bus: EventBus,
-                 prepare: Callable[[str], dict[str, str]] | None = None):
-        """``prepare`` gives the metadata Rasa gets with a text (its intent vector, LiveIndex.message_metadata)."""
+                 prepare: Callable[[str, str], dict[str, str]] | None = None):
+        """``prepare`` gives the metadata Rasa gets with a text in a language (its intent vector,
+        LiveIndex.message_metadata)."""
         self.db, self.rasa, self.bus, self.prepare = db, rasa, bus, prepare
 
     def start(self) -> str:
@@ -64,37 +70,47 @@ class ChatService:
             raise ConversationNotFoundError(conversation_id)
         return conversation
 
-    def send(self, conversation_id: str, text: str, label: str | None = None) -> list[Message]:
+    def send(self, conversation_id: str, text: str, label: str | None = None,
+             widget_lang: str | None = None) -> list[Message]:
         """Store the citizen's message and, unless staff have it, the bot's replies; return both.
 
-        ``label`` is the caption of a clicked button whose command is ``text``.
+        ``label`` is the caption of a clicked button whose command is ``text``. ``widget_lang``, the
+        widget's language, is the prior for the language of the conversation's first message.
         """
         text = text.strip()
         with self.db.session() as s:
             conversation = self._conversation(s, conversation_id, lock=True)
             last_bot = repo.last_bot_message(s, conversation_id)
             to_rasa = stored = mask_pii(text)
+            lang = conversation.lang or widget_lang or "de"
             asking_contact = last_bot is not None and last_bot.payload.get("kind") == Kind.CONTACT_FORM
-            if asking_contact:
-                contact = normalise_contact(text)
-                if contact:  # given on purpose for a callback: kept apart, only until closed
-                    repo.store_callback(s, conversation, contact)
-                    to_rasa, stored = CONTACT_MARKER, "[Kontaktangabe für Rückruf]"
+            contact = normalise_contact(text) if asking_contact else None
+            if contact:  # given on purpose for a callback: kept apart, only until closed
+                repo.store_callback(s, conversation, contact)
+                to_rasa, stored = CONTACT_MARKER, "[Kontaktangabe für Rückruf]"
+            elif not text.startswith("/"):  # a button's command says nothing about the language
+                lang = message_language(text, conversation.lang, widget_lang)
             if text.startswith("/") and label:
                 stored = mask_pii(label.strip())
-            citizen = repo.add_message(s, conversation, "citizen", stored)
+            conversation.lang = lang
+            citizen = repo.add_message(s, conversation, "citizen", stored, {"lang": lang})
             # After a handoff, staff get the messages; only the callback form still talks to Rasa.
             routed_to_staff = conversation.status in repo.OPEN_STATUSES and not asking_contact
         self.bus.notify(conversation_id)
         if routed_to_staff:
             return [citizen]
         # The citizen's own (masked) message first, then the replies.
-        return self._ask_rasa(conversation_id, to_rasa, text, citizen.seq - 1)
+        return self._ask_rasa(conversation_id, to_rasa, text, citizen.seq - 1, lang)
 
-    def _ask_rasa(self, conversation_id: str, to_rasa: str, original: str, after_seq: int) -> list[Message]:
-        """One call to Rasa: the message with its intent vector out, the replies and the intent back."""
+    def choose_language(self, conversation_id: str, lang: str) -> None:
+        """The citizen chose a language in the widget: the next replies use it."""
+        with self.db.session() as s:
+            self._conversation(s, conversation_id, lock=True).lang = lang
+
+    def _ask_rasa(self, conversation_id: str, to_rasa: str, original: str, after_seq: int, lang: str) -> list[Message]:
+        """One call to Rasa: the message with its intent vector and language out, the replies and the intent back."""
         started = time.perf_counter()
-        metadata = self.prepare(to_rasa) if self.prepare else {}
+        metadata = {**(self.prepare(to_rasa, lang) if self.prepare else {}), "lang": lang}
         try:
             turn = self.rasa.send(conversation_id, to_rasa, metadata)
             replies, intent = [reply_of(item) for item in turn.messages], turn.intent
@@ -103,7 +119,7 @@ class ChatService:
             log.error("Rasa nicht erreichbar oder Antwort ungültig: %s", e)
             if original == STAFF_PAYLOAD:  # the apology's button still reaches staff
                 return self.request_staff(conversation_id, after_seq)
-            replies, intent = [APOLOGY_MESSAGE], Intent()
+            replies, intent = [apology(lang)], Intent()
         latency = (time.perf_counter() - started) * 1000
         metrics.TURN_SECONDS.observe(latency / 1000)
         metrics.TURNS.labels(replies[0].kind.value if replies else "none").inc()
@@ -125,7 +141,8 @@ class ChatService:
         with self.db.session() as s:
             conversation = self._conversation(s, conversation_id, lock=True)
             repo.mark_handoff(s, conversation, staff_available=True)
-            repo.add_message(s, conversation, "system", HANDED_OVER.text, HANDED_OVER.payload())
+            notice = handed_over(conversation.lang or "de")
+            repo.add_message(s, conversation, "system", notice.text, notice.payload())
             new = repo.messages_after(s, conversation_id, after_seq)
         self.bus.notify(conversation_id)
         return new

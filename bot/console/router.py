@@ -32,9 +32,11 @@ from bot.console.reindex import ReindexJob
 from bot.console.service import CLOSE_REASONS, ConflictError, ConsoleService, NotFoundError
 from bot.db.models import StaffUser
 from bot.settings import Settings
+from retrieval.languages import NAME_IN_GERMAN
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals["language_name"] = lambda lang: NAME_IN_GERMAN.get(lang or "de", lang)
 QUEUES = {"waiting": "Wartend", "mine": "Meine", "open": "Alle offenen", "closed": "Abgeschlossen",
           "callbacks": "Rückrufwünsche"}
 STATUS_TEXT = {"bot": "beim Bot", "waiting": "wartet auf Team", "staff": "vom Team übernommen", "closed": "abgeschlossen"}

@@ -14,6 +14,7 @@ from bot.db import repository as repo
 from bot.db.models import Conversation, Message, StaffUser
 from bot.db.session import Database
 from bot.events import EventBus
+from bot.i18n.catalogue import text as say
 from bot.reply import BotMessage, Kind
 
 CLOSE_REASONS = {"erledigt": "Anliegen erledigt", "weitergeleitet": "an Fachamt weitergeleitet",
@@ -40,7 +41,7 @@ def _summary(c: Conversation) -> dict[str, Any]:
     return {"id": c.id, "status": c.status, "updated_at": c.updated_at, "handoff_at": c.handoff_at,
             "assignee": c.assignee.display_name if c.assignee else None, "assignee_id": c.assignee_id,
             "preview": first[:120], "callback": bool(c.callback), "reason": c.close_reason,
-            "staff_available": c.staff_available}
+            "staff_available": c.staff_available, "lang": c.lang or "de"}
 
 
 class ConsoleService:
@@ -63,8 +64,11 @@ class ConsoleService:
             return ConversationView(_summary(conversation), repo.messages_after(s, cid, 0),
                                     conversation.callback.contact if conversation.callback else None)
 
-    def _system_message(self, s, conversation: Conversation, kind: Kind, text: str) -> None:
-        repo.add_message(s, conversation, "system", text, BotMessage(kind=kind, text=text).payload())
+    def _system_message(self, s, conversation: Conversation, kind: Kind, msgid: str, **values: object) -> None:
+        """A notice to the citizen, in the conversation's language (bot/i18n/)."""
+        lang = conversation.lang or "de"
+        text = say(msgid, lang, **values)
+        repo.add_message(s, conversation, "system", text, BotMessage(kind=kind, text=text, lang=lang).payload())
 
     def take(self, cid: str, user: StaffUser) -> None:
         with self.db.session() as s:
@@ -72,8 +76,7 @@ class ConsoleService:
             if conversation.status == "closed":
                 raise ConflictError("Das Gespräch ist abgeschlossen.")
             repo.take_over(s, conversation, user)
-            self._system_message(s, conversation, Kind.STAFF_JOINED,
-                                 f"{user.display_name} vom Bürgerservice ist jetzt im Chat.")
+            self._system_message(s, conversation, Kind.STAFF_JOINED, "staff_joined", name=user.display_name)
         self.bus.notify(cid)
 
     def reply(self, cid: str, user: StaffUser, text: str) -> None:
@@ -90,7 +93,7 @@ class ConsoleService:
         with self.db.session() as s:
             conversation = self._conversation(s, cid, lock=True)
             repo.hand_back(s, conversation)
-            self._system_message(s, conversation, Kind.BOT_BACK, "Sie schreiben jetzt wieder mit dem digitalen Assistenten.")
+            self._system_message(s, conversation, Kind.BOT_BACK, "bot_back")
         self.bus.notify(cid)
 
     def close(self, cid: str, reason: str) -> None:
@@ -99,7 +102,7 @@ class ConsoleService:
         with self.db.session() as s:
             conversation = self._conversation(s, cid, lock=True)
             repo.close(s, conversation, reason)
-            self._system_message(s, conversation, Kind.CLOSED, "Das Gespräch wurde vom Bürgerservice beendet. Vielen Dank!")
+            self._system_message(s, conversation, Kind.CLOSED, "closed")
         self.bus.notify(cid)
 
     def users(self) -> list[StaffUser]:

@@ -47,6 +47,8 @@ class Conversation(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     close_reason: Mapped[str | None] = mapped_column(String(40))
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # The citizen's language (retrieval/languages.py): detected per message, or chosen in the widget.
+    lang: Mapped[str | None] = mapped_column(String(12))
 
     messages: Mapped[list[Message]] = relationship(back_populates="conversation", cascade="all, delete-orphan",
                                                    passive_deletes=True, order_by="Message.seq")

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, facet_lead
 from bot.dialogue.facets import facet_section
 from bot.dialogue.office_hours import OfficeCalendar
-from bot.reply import BotMessage, Kind, Link, Source
+from bot.i18n.catalogue import text as say
+from bot.reply import BotMessage, Button, Kind, Link, Source
 from retrieval.german_text import sentences
 from retrieval.kb.chunking import OVERVIEW, plain_text, sections
 from retrieval.kb.documents import Document
@@ -135,3 +136,26 @@ def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, asked
     if office.note and office.note.rstrip(".").casefold() != today.rstrip(".").casefold():  # not twice
         parts.append(office.note)
     return "\n".join(parts)
+
+
+def answer_from_translation(doc: Document, translation: Document, confidence: float | None) -> BotMessage:
+    """The page's version in the citizen's language (or Leichte Sprache): its title and its first
+    paragraphs, with its own source and date; the booking and online links are the German page's."""
+    meta = doc.meta
+    links = [Link(kind="booking", url=str(meta.booking_url), title=say("booking", translation.meta.lang))] \
+        if meta.booking_url else []
+    if meta.online_service_url:
+        links.append(Link(kind="online", url=str(meta.online_service_url), title=say("online", translation.meta.lang)))
+    source = Source(url=str(translation.meta.url or meta.url), title=translation.meta.title, date=translation.meta.updated)
+    return BotMessage(kind=Kind.ANSWER, text=f"**{translation.meta.title}**\n{shorten(translation.body)}",
+                      sources=[source], links=links, service_ids=[doc.id], lang=translation.meta.lang,
+                      confidence=None if confidence is None else round(confidence, 3))
+
+
+def only_in_german(answer: BotMessage, title: str, lang: str) -> list[BotMessage]:
+    """For a page without a version in ``lang``: one sentence in that language saying the details
+    are only in German, then the German answer, marked as German, with staff offered."""
+    notice = BotMessage(kind=Kind.ANSWER, text=say("only_german", lang, title=title), lang=lang,
+                        service_ids=answer.service_ids, confidence=answer.confidence)
+    staff = Button(title=say("talk_to_person", lang), payload="/request_human")
+    return [notice, answer.model_copy(update={"lang": "de", "buttons": [*answer.buttons, staff]})]

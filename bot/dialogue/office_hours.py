@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+from babel.dates import format_skeleton, format_time
 
 from retrieval.kb.offices import WEEKDAY_NAMES, Office
 
@@ -55,9 +56,13 @@ class OfficeCalendar:
         return None
 
     @staticmethod
-    def describe(moment: datetime, now: datetime) -> str:
-        """'heute ab 14:00 Uhr', 'morgen ab 08:00 Uhr', 'am Montag, 28.12., ab 08:00 Uhr'."""
-        return f"{OfficeCalendar.day_name(moment.date(), now.date())} ab {moment:%H:%M} Uhr"
+    def describe(moment: datetime, now: datetime, lang: str = "de") -> str:
+        """'heute ab 14:00 Uhr', 'morgen ab 08:00 Uhr', 'am Montag, 28.12., ab 08:00 Uhr'; in another
+        language the day and time as that language writes them (Babel's CLDR data): 'Mon, Dec 28, 8:00 AM'."""
+        if lang.startswith("de"):
+            return f"{OfficeCalendar.day_name(moment.date(), now.date())} ab {moment:%H:%M} Uhr"
+        locale = lang.split("-")[0]
+        return f"{format_skeleton('MMMEd', moment, locale=locale)}, {format_time(moment, 'short', locale=locale)}"
 
     @staticmethod
     def day_name(day: date, today: date) -> str:

@@ -8,9 +8,6 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ValidationError
 
-APOLOGY = ("Entschuldigung, der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen Minuten "
-           "noch einmal – oder lassen Sie sich mit einer Mitarbeiterin oder einem Mitarbeiter verbinden.")
-
 
 class RasaUnavailableError(RuntimeError):
     """Rasa did not answer in time or answered with an error."""

@@ -2,7 +2,7 @@
 
 Both `kommunalbot eval retrieval` (the confidence ladder alone) and `kommunalbot eval dialogue`
 (the real stack) fill records with:
-    kind, gold, facet, text    from the question line
+    kind, gold, facet, text    from the question line; lang too (German without it)
     outcome                    answer | clarify | decline | handoff | smalltalk
     services                   the answered service first, or the services offered as buttons
     top1_rank_of_gold          rank (1 = first) of the first gold page in retrieval, None if not in the top 10
@@ -58,16 +58,20 @@ def service_figures(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def citizen_metrics(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Figures for all service questions, per facet (`facet` field, '–' without) and per length."""
+    """Figures for all service questions, per facet (`facet` field, '–' without), per length and
+    per language (`lang` field, 'de' without)."""
     service = [r for r in records if r.get("kind") == "service"]
     by_facet: dict[str, list] = defaultdict(list)
     by_length: dict[str, list] = defaultdict(list)
+    by_lang: dict[str, list] = defaultdict(list)
     for r in service:
         by_facet[r.get("facet") or "–"].append(r)
         by_length[length_band(r.get("text", ""))].append(r)
+        by_lang[r.get("lang") or "de"].append(r)
     return {"all": service_figures(service),
             "by_facet": {k: service_figures(v) for k, v in sorted(by_facet.items())},
-            "by_length": {k: service_figures(by_length[k]) for k in LENGTH_BANDS if by_length.get(k)}}
+            "by_length": {k: service_figures(by_length[k]) for k in LENGTH_BANDS if by_length.get(k)},
+            "by_lang": {k: service_figures(v) for k, v in sorted(by_lang.items())}}
 
 
 def format_table(metrics: dict[str, Any]) -> list[str]:
@@ -84,6 +88,8 @@ def format_table(metrics: dict[str, Any]) -> list[str]:
         rows.append(row("alle Leistungsfragen", metrics["all"]))
         rows += [row(f"Facette {k}", v) for k, v in metrics["by_facet"].items()]
         rows += [row(k, v) for k, v in metrics["by_length"].items()]
+        if len(metrics.get("by_lang", {})) > 1:
+            rows += [row(f"Sprache {k}", v) for k, v in metrics["by_lang"].items()]
         rows.append("direkt = direkt und richtig beantwortet; Knopf = Rückfrage mit richtiger Leistung unter den "
                     "Knöpfen; falsch = sicher falsch beantwortet; abgel.* = abgelehnt oder übergeben, obwohl die "
                     "richtige Seite in der Suche vorn lag; Klicks = Klicks bis zur Antwort (0 direkt, 1 Knopf)")

@@ -64,18 +64,21 @@ class QuestionSetReport:
     out_of_scope_not_confident: float
     records: list[dict[str, Any]]
     citizen: dict[str, Any] = field(default_factory=dict)  # citizen_metrics of the ladder's outcomes
+    by_lang: dict[str, RankingMetrics] = field(default_factory=dict)  # per `lang` of the lines (German without)
 
 
 def evaluate_questions(searcher: Searcher, questions: list[dict[str, Any]],
                        on_progress: Callable[[], None] | None = None) -> QuestionSetReport:
     records, rankings = [], []
+    rankings_by_lang: dict[str, list[tuple[list[str], set[str]]]] = {}
     correct_conf, correct_total, wrong_conf, wrong_total = 0, 0, 0, 0
     oos_total = oos_unsure = 0
     for q in questions:
-        result = searcher.search(q["text"], k=10)
+        lang = q.get("lang") or "de"  # the line's language; the chat service detects it (bot/i18n/detect.py)
+        result = searcher.search(q["text"], k=10, lang=lang)
         ranked = [h.doc_id for h in result.hits]
-        confident = searcher.confident(result)
-        level = searcher.level(result)
+        confident = searcher.confident(result, lang)
+        level = searcher.level(result, lang)
         offered = {"answer": ranked[:1], "clarify": [h.doc_id for h in ask_back_options(result)]}.get(level, [])
         record = {"id": q["id"], "ranked": ranked, "scores": [round(h.score, 4) for h in result.hits],
                   "confident": confident, "confidence": round(result.confidence, 4), "level": level,
@@ -86,6 +89,7 @@ def evaluate_questions(searcher: Searcher, questions: list[dict[str, Any]],
         if q["kind"] == "service":
             gold = set(q.get("gold") or [])
             rankings.append((ranked, gold))
+            rankings_by_lang.setdefault(q.get("lang") or "de", []).append((ranked, gold))
             if ranked and ranked[0] in gold:
                 correct_total += 1
                 correct_conf += confident
@@ -102,6 +106,7 @@ def evaluate_questions(searcher: Searcher, questions: list[dict[str, Any]],
         wrong_conf / wrong_total if wrong_total else 0.0, oos_total,
         oos_unsure / oos_total if oos_total else 0.0, records,
         citizen_metrics([{**q, **r} for q, r in zip(questions, records)]),
+        {lang: ranking_metrics(r) for lang, r in sorted(rankings_by_lang.items())},
     )
 
 

@@ -121,6 +121,7 @@ def build_index(
     previous = _previous_build(settings.index_for(kb_dir)) or _previous_build(settings.index_dir)
 
     documents: dict[str, Document] = dict(kb.documents)
+    translations: dict[tuple[str, str], Document] = dict(kb.translations)
     offices: dict[str, Office] = dict(kb.offices)
     kept, dropped = [], []
     for source in sorted(kb.broken_sources):
@@ -133,7 +134,10 @@ def build_index(
         usable = [d for d in old if d.id not in documents]
         for doc in usable:
             documents[doc.id] = doc
-        (kept if usable else dropped).append(source)
+        old_translations = {k: d for k, d in previous.translations.items() if d.source == source} if previous else {}
+        usable_translations = {k: d for k, d in old_translations.items() if k not in translations and k[0] in documents}
+        translations.update(usable_translations)
+        (kept if usable or usable_translations else dropped).append(source)
 
     if previous and not force and len(documents) < (1 - settings.max_document_loss) * len(previous.documents):
         raise BuildRefusedError(
@@ -142,7 +146,7 @@ def build_index(
         )
 
     report = build_from_documents(list(documents.values()), offices, settings, embedder, kb_dir,
-                                  kb.findings, progress, previous)
+                                  kb.findings, progress, previous, list(translations.values()))
     report.kept_previous, report.dropped = kept, dropped
     report.seconds = time.perf_counter() - started
     return report
@@ -151,9 +155,9 @@ def build_index(
 def build_from_documents(
     documents: list[Document], offices: dict[str, Office], settings: RetrievalSettings, embedder: Embedder,
     kb_dir: Path, findings: list[Finding] | None = None, progress: Callable[[int, int], None] | None = None,
-    previous: IndexBuild | None = None,
+    previous: IndexBuild | None = None, translations: list[Document] | None = None,
 ) -> BuildReport:
-    """Embed, write and promote a build of exactly these documents."""
+    """Embed, write and promote a build of exactly these documents (and their translations)."""
     started = time.perf_counter()
     ordered = sorted(documents, key=lambda d: d.id)
     chunks, chunk_vectors, doc_vectors, wholes, embedded = embed_documents(ordered, embedder, previous, progress)
@@ -176,7 +180,8 @@ def build_from_documents(
         "findings": [str(f) for f in findings or []],
     }
     store = settings.index_for(kb_dir)
-    path = _write_build(store, build_id, manifest, ordered, offices, chunks, vector_index, doc_vectors)
+    path = _write_build(store, build_id, manifest, ordered, offices, chunks, vector_index, doc_vectors,
+                        sorted(translations or [], key=lambda d: d.id))
     _promote(store, path)
     _collect_garbage(store, settings.keep_builds)
     return BuildReport(build_id, path, len(ordered), len(chunks), embedded, len(chunks) + len(wholes) - embedded,
@@ -225,7 +230,7 @@ def embed_documents(
 
 def _write_build(index_dir: Path, build_id: str, manifest: dict, documents: list[Document],
                  offices: dict[str, Office], chunks: list[Chunk], vector_index: faiss.Index,
-                 doc_vectors: np.ndarray) -> Path:
+                 doc_vectors: np.ndarray, translations: list[Document]) -> Path:
     root = builds_dir(index_dir)
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".tmp-{build_id}"
@@ -233,6 +238,7 @@ def _write_build(index_dir: Path, build_id: str, manifest: dict, documents: list
     try:
         files = {
             "documents.jsonl": "".join(d.model_dump_json() + "\n" for d in documents).encode(),
+            "translations.jsonl": "".join(d.model_dump_json() + "\n" for d in translations).encode(),
             "offices.json": json.dumps([o.model_dump(mode="json") for o in offices.values()], ensure_ascii=False).encode(),
             "chunks.jsonl": "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks).encode(),
             "vectors.faiss": faiss.serialize_index(vector_index).tobytes(),

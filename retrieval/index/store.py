@@ -5,6 +5,7 @@ Layout of ``index_dir``::
     builds/<build id>/manifest.json    model, dimension, index type, documents with hashes,
                                        and the SHA-256 of every other file in the build
                      documents.jsonl   parsed documents (kept for broken-file fallback)
+                     translations.jsonl the pages' versions in other languages and Leichte Sprache
                      offices.json
                      chunks.jsonl
                      vectors.faiss     chunk vectors (exact or HNSW)
@@ -23,7 +24,7 @@ import hashlib
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 BUILDS = "builds"
 CURRENT = "current"
-DATA_FILES = ("documents.jsonl", "offices.json", "chunks.jsonl", "vectors.faiss", "documents.npy", "lexical.json")
+DATA_FILES = ("documents.jsonl", "translations.jsonl", "offices.json", "chunks.jsonl", "vectors.faiss", "documents.npy", "lexical.json")
 
 
 class IndexUnavailableError(RuntimeError):
@@ -69,6 +70,11 @@ class IndexBuild:
     doc_vectors: np.ndarray
     chunk_doc: np.ndarray  # document row of every chunk
     lexical: LexicalIndex
+    # (German page id, language) -> the page in that language (retrieval/kb/knowledge_base.py)
+    translations: dict[tuple[str, str], Document] = field(default_factory=dict)
+
+    def translation(self, doc_id: str, lang: str) -> Document | None:
+        return self.translations.get((doc_id, lang))
 
     @property
     def build_id(self) -> str:
@@ -99,6 +105,11 @@ class IndexBuild:
         for line in (path / "documents.jsonl").read_text(encoding="utf-8").splitlines():
             doc = Document.model_validate_json(line)
             documents[doc.id] = doc
+        translations = {}
+        if (path / "translations.jsonl").is_file():  # builds from before translations have none
+            for line in (path / "translations.jsonl").read_text(encoding="utf-8").splitlines():
+                doc = Document.model_validate_json(line)
+                translations[(doc.meta.translation_of, doc.meta.lang)] = doc
         offices = {o["id"]: Office.model_validate(o) for o in json.loads((path / "offices.json").read_text(encoding="utf-8"))}
         chunks = [Chunk(**json.loads(line)) for line in (path / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
         vectors = faiss.read_index(str(path / "vectors.faiss"))
@@ -114,7 +125,7 @@ class IndexBuild:
         chunk_vectors = vectors.reconstruct_n(0, vectors.ntotal) if vectors.ntotal else np.zeros((0, vectors.d), np.float32)
         lexical = LexicalIndex(doc_ids, lexical_data["lemmas"])
         return cls(path, manifest, documents, offices, chunks, vectors, chunk_vectors, doc_ids, doc_vectors,
-                   chunk_doc, lexical)
+                   chunk_doc, lexical, translations)
 
 
 def builds_dir(index_dir: Path) -> Path:

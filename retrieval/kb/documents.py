@@ -7,13 +7,16 @@ import json
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
 from retrieval.kb.findings import Finding, KnowledgeBaseFileError
 from retrieval.kb.yaml_lines import load_yaml_with_lines, validation_findings, yaml_error_line
+from retrieval.languages import ALL, GERMAN
+
+OTHER_LANGUAGES = tuple(code for code in ALL if code != GERMAN)
 
 DocumentId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", min_length=1, max_length=120)]
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -28,8 +31,15 @@ class Link(BaseModel):
     url: HttpUrl
 
 
+def _accept_comma_list(cls: type, value: object) -> object:
+    # Editors often write "keywords: Perso, Ausweis" instead of a YAML list.
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
 class FrontMatter(BaseModel):
-    """The editor-facing schema; see docs/editors-guide.md."""
+    """The editor-facing schema of a (German) page; see docs/editors-guide.md."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -38,6 +48,7 @@ class FrontMatter(BaseModel):
     title: NonEmpty
     url: HttpUrl
     updated: date
+    lang: str | None = None  # "de" or nothing; other languages are translations
     keywords: list[NonEmpty] = []
     # Leistungsschlüssel; several keys separated by commas where one page covers variants.
     leika: Annotated[str, Field(pattern=r"^\d{14}(, ?\d{14})*$")] | None = None
@@ -48,13 +59,16 @@ class FrontMatter(BaseModel):
     offices: list[NonEmpty] = []
     forms: list[Link] = []
     links: list[Link] = []
+    is_translation: ClassVar[bool] = False
 
-    @field_validator("keywords", "documents", "offices", mode="before")
+    _comma_lists = field_validator("keywords", "documents", "offices", mode="before")(_accept_comma_list)
+
+    @field_validator("lang")
     @classmethod
-    def _accept_comma_list(cls, value: object) -> object:
-        # Editors often write "keywords: Perso, Ausweis" instead of a YAML list.
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
+    def _german(cls, value: str | None) -> str | None:
+        if value not in (None, GERMAN):
+            raise ValueError(f"'{value}' – eine Seite in einer anderen Sprache ist die Übersetzung einer deutschen "
+                             "Seite: tragen Sie deren ID als translation_of ein (siehe docs/editors-guide.md)")
         return value
 
     @field_validator("leika", mode="before")
@@ -63,10 +77,28 @@ class FrontMatter(BaseModel):
         return str(value) if isinstance(value, int) else value
 
 
+class TranslationFrontMatter(BaseModel):
+    """A page's version in another language or in Leichte Sprache: it names its German page and its
+    language; fees, offices, booking and online links come from the German page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: DocumentId
+    lang: Literal[OTHER_LANGUAGES]  # type: ignore[valid-type]
+    translation_of: DocumentId
+    title: NonEmpty
+    updated: date
+    url: HttpUrl | None = None  # the page in this language on the city's site, if it has one
+    keywords: list[NonEmpty] = []
+    is_translation: ClassVar[bool] = True
+
+    _comma_lists = field_validator("keywords", mode="before")(_accept_comma_list)
+
+
 class Document(BaseModel):
     """A parsed document, as stored in an index build."""
 
-    meta: FrontMatter
+    meta: FrontMatter | TranslationFrontMatter
     body: str
     source: str  # path relative to the knowledge-base folder
     content_hash: str
@@ -108,8 +140,9 @@ def parse_document(path: Path, kb_root: Path) -> tuple[Document, dict[tuple, int
         raise KnowledgeBaseFileError([Finding(path, yaml_error_line(e, 2), f"YAML-Fehler: {problem}")]) from None
     if not isinstance(data, dict):
         raise KnowledgeBaseFileError([Finding(path, 2, "YAML-Kopf muss aus 'feld: wert'-Zeilen bestehen")])
+    schema = TranslationFrontMatter if "translation_of" in data else FrontMatter
     try:
-        meta = FrontMatter.model_validate(data)
+        meta = schema.model_validate(data)
     except ValidationError as e:
         raise KnowledgeBaseFileError(validation_findings(e, path, lines, 2)) from None
     body = text[match.end():].strip()
@@ -129,10 +162,10 @@ def document_files(kb_root: Path) -> list[Path]:
     return sorted(p for p in kb_root.rglob("*.md") if p.name not in IGNORED_NAMES and not p.name.startswith("."))
 
 
-def render_document(meta: FrontMatter, body: str) -> str:
+def render_document(meta: FrontMatter | TranslationFrontMatter, body: str) -> str:
     """Write a document back as Markdown with front matter (used by importers)."""
     front = meta.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    front = {"id": meta.id, "type": meta.type, "title": meta.title, "url": str(meta.url),
-             "updated": meta.updated.isoformat(), **front}
+    first = ("id", "type", "lang", "translation_of", "title", "url", "updated")  # the order editors know
+    front = {**{key: front.pop(key) for key in first if key in front}, **front}
     dumped = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=100)
     return f"---\n{dumped}---\n\n{body.strip()}\n"

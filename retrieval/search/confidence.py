@@ -43,6 +43,15 @@ class Calibration:
     # lowest whose asked-back questions have the right service among the buttons >= 85 %.
     answer_threshold: float = 0.5
     clarify_threshold: float = 0.2
+    # The same two thresholds for questions in other languages than German, chosen by the same
+    # rule on questions in those languages (benchmarks/calibrate.py --other-languages); None: as German.
+    other_languages: tuple[float, float] | None = None
+
+    def thresholds(self, lang: str = "de") -> tuple[float, float]:
+        """(answer, ask back) for a question in ``lang``; Leichte Sprache is German."""
+        if self.other_languages and not lang.startswith("de"):
+            return self.other_languages
+        return self.answer_threshold, self.clarify_threshold
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.intercept + sum(c * (features[name] - m) / sc for c, name, m, sc
@@ -53,7 +62,11 @@ class Calibration:
         return json.dumps({"model": self.model, "features": self.features, "coef": self.coef,
                            "intercept": self.intercept, "mean": self.mean, "scale": self.scale,
                            "answer_threshold": self.answer_threshold,
-                           "clarify_threshold": self.clarify_threshold, **extra}, indent=1, ensure_ascii=False)
+                           "clarify_threshold": self.clarify_threshold,
+                           **({"other_languages": {"answer_threshold": self.other_languages[0],
+                                                   "clarify_threshold": self.other_languages[1]}}
+                              if self.other_languages else {}),
+                           **extra}, indent=1, ensure_ascii=False)
 
 
 def calibration_path(model: str) -> Path:
@@ -70,9 +83,11 @@ def load_calibration(model: str) -> Calibration | None:
     if unknown:
         raise ValueError(f"{path}: unbekannte Merkmale {sorted(unknown)}; bekannt sind {ALL_FEATURES}. "
                          "Bitte `python benchmarks/calibrate.py` neu ausführen.")
+    other = data.get("other_languages")
     return Calibration(data["model"], tuple(data["features"]), tuple(data["coef"]), data["intercept"],
                        tuple(data["mean"]), tuple(data["scale"]), data["answer_threshold"],
-                       data["clarify_threshold"])
+                       data["clarify_threshold"],
+                       (other["answer_threshold"], other["clarify_threshold"]) if other else None)
 
 
 def uncalibrated_probability(features: dict[str, float]) -> float:

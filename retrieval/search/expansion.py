@@ -4,8 +4,9 @@ The municipality's own name is replaced by "der Stadt" first: every page is the 
 name pulls pages whose titles contain it ("Umschreibung Fahrzeug – von außerhalb nach München")
 above the service asked for ("Wohnung in München anmelden"); see docs/retrieval.md.
 
-The lexicon is ``retrieval/search/lexicon/alltagssprache.yaml``; a knowledge base may bring its own
-``lexicon.yaml`` with local additions. Typos are corrected first (spelling.py), so that
+The lexicons are ``retrieval/search/lexicon/alltagssprache.yaml`` (colloquial German) and
+``mehrsprachig.yaml`` (the same terms in the seven other languages residents write in); a
+knowledge base may bring its own ``lexicon.yaml`` with local additions. Typos are corrected first (spelling.py), so that
 "Persso" expands like "Perso". Words are compared by their Snowball stem, so an entry matches
 its inflected forms too: "grauer Lappen" also finds "den alten grauen Lappen", "gelber Sack"
 finds "gelbe Säcke".
@@ -27,6 +28,8 @@ from retrieval.german_text import fold
 from retrieval.search.spelling import SpellingCorrector
 
 DEFAULT_LEXICON = Path(__file__).parent / "lexicon" / "alltagssprache.yaml"
+# Municipal terms in the other languages residents write in -> the German terms of the pages.
+MULTILINGUAL_LEXICON = Path(__file__).parent / "lexicon" / "mehrsprachig.yaml"
 
 
 _WORD = re.compile(r"\w+")  # words of a question; "ID-Karte" is two, as in the entry "id-karte"

@@ -24,7 +24,14 @@ from retrieval.index.lexical import document_text
 from retrieval.index.store import IndexBuild
 from retrieval.model.embedder import Embedder
 from retrieval.search.confidence import Calibration, load_calibration, uncalibrated_probability
-from retrieval.search.expansion import DEFAULT_LEXICON, expand_query, load_lexicon, place_pattern, without_place_name
+from retrieval.search.expansion import (
+    DEFAULT_LEXICON,
+    MULTILINGUAL_LEXICON,
+    expand_query,
+    load_lexicon,
+    place_pattern,
+    without_place_name,
+)
 from retrieval.search.spelling import SpellingCorrector
 from retrieval.settings import RetrievalSettings
 
@@ -90,48 +97,57 @@ class Searcher:
         self.with_title_cover = not calibrated or bool(self.calibration and "title_cover" in self.calibration.features)
         kb_lexicon = Path(build.manifest.get("kb_dir", "")) / "lexicon.yaml"
         self.lexicon = load_lexicon(DEFAULT_LEXICON, kb_lexicon)
+        # Questions in other languages also get the multilingual lexicon; German ones never do, so
+        # that "ich bin" or "Termin" keep meaning what they mean in German.
+        self.foreign_lexicon = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON, kb_lexicon)
         towns = Counter(o.address.city for o in build.offices.values() if o.address)
         self.place = place_pattern(towns.most_common(1)[0][0]) if towns else None  # the city most offices are in
         self.corrector = SpellingCorrector(
             [document_text(doc) for doc in build.documents.values()] + [" ".join(self.lexicon.words)])
 
+    def thresholds(self, lang: str = "de") -> tuple[float, float]:
+        """(answer, ask back) for a question in ``lang``: the settings if given, else the calibration's
+        (its own pair for other languages than German, where it has one)."""
+        answer, clarify = self.calibration.thresholds(lang) if self.calibration else (0.5, 0.3)
+        return (answer if self.settings.answer_threshold is None else self.settings.answer_threshold,
+                clarify if self.settings.clarify_threshold is None else self.settings.clarify_threshold)
+
     @property
     def answer_threshold(self) -> float:
-        if self.settings.answer_threshold is not None:
-            return self.settings.answer_threshold
-        return self.calibration.answer_threshold if self.calibration else 0.5
+        return self.thresholds()[0]
 
     @property
     def clarify_threshold(self) -> float:
-        if self.settings.clarify_threshold is not None:
-            return self.settings.clarify_threshold
-        return self.calibration.clarify_threshold if self.calibration else 0.3
+        return self.thresholds()[1]
 
-    def confident(self, result: SearchResult) -> bool:
+    def confident(self, result: SearchResult, lang: str = "de") -> bool:
         """The calibrated probability says the top document answers the question."""
-        return bool(result.hits) and result.confidence >= self.answer_threshold
+        return bool(result.hits) and result.confidence >= self.thresholds(lang)[0]
 
-    def level(self, result: SearchResult) -> str:
-        """The confidence ladder: 'answer', 'clarify' (unsure) or 'decline'. A near tie between two
-        services lowers the confidence itself (margin features), so it needs no rule of its own."""
-        if self.confident(result):
+    def level(self, result: SearchResult, lang: str = "de") -> str:
+        """The confidence ladder: 'answer', 'clarify' (unsure) or 'decline', for a question in ``lang``.
+        A near tie between two services lowers the confidence itself (margin features), so it needs
+        no rule of its own."""
+        answer, clarify = self.thresholds(lang)
+        if result.hits and result.confidence >= answer:
             return "answer"
-        if result.hits and result.confidence >= self.clarify_threshold:
+        if result.hits and result.confidence >= clarify:
             return "clarify"
         return "decline"
 
-    def expand(self, query: str) -> str:
+    def expand(self, query: str, lang: str = "de") -> str:
         """The question as it is searched: the town's name neutral, typos corrected and colloquial words
-        translated, in brackets."""
-        return expand_query(without_place_name(query, self.place), self.lexicon, self.corrector)
+        (or, in another language than German, the municipal terms) translated, in brackets."""
+        lexicon = self.lexicon if lang.startswith("de") else self.foreign_lexicon
+        return expand_query(without_place_name(query, self.place), lexicon, self.corrector)
 
     def embed_query(self, expanded: str) -> np.ndarray:
         return self.embedder.encode_prompted([("query", expanded)])[0]
 
-    def search(self, query: str, k: int = 10, exclude: frozenset[str] = frozenset()) -> SearchResult:
-        """Rank documents for ``query``; ``exclude`` drops ids (e.g. services the citizen rejected)."""
+    def search(self, query: str, k: int = 10, exclude: frozenset[str] = frozenset(), lang: str = "de") -> SearchResult:
+        """Rank documents for ``query`` in ``lang``; ``exclude`` drops ids (e.g. services the citizen rejected)."""
         query = query.strip()[:MAX_QUERY_CHARS]
-        expanded = self.expand(query)
+        expanded = self.expand(query, lang)
         if not query or not self.build.doc_ids:
             return SearchResult(query, expanded, [], 0.0)
         return self.rank(query, expanded, self.embed_query(expanded), k, exclude)

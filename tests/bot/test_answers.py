@@ -172,3 +172,31 @@ def test_documents_come_from_the_documents_section_not_the_conditions_before_it(
     assert lines[0] == "**Wohnsitz anmelden (Umzug nach oder innerhalb von Musterstadt) – Unterlagen:**"
     assert lines[1] == "- Personalausweis oder Reisepass (bei Kindern auch Geburtsurkunde, falls kein Ausweis vorhanden)"
     assert not any("eingezogen" in line for line in lines)
+
+
+def test_a_translation_answers_in_its_language_with_its_own_source_and_the_pages_links():
+    from bot.dialogue.answers import answer_from_translation
+    from retrieval.kb.knowledge_base import load_knowledge_base
+    from tests.conftest import SAMPLE_KB
+
+    kb = load_knowledge_base(SAMPLE_KB)
+    page, english = kb.documents["wohnsitz-anmelden"], kb.translations[("wohnsitz-anmelden", "en")]
+    reply = answer_from_translation(page, english, 0.7)
+    assert reply.lang == "en" and reply.service_ids == ["wohnsitz-anmelden"] and reply.confidence == 0.7
+    assert reply.text.startswith("**Registering your address") and "two weeks" in reply.text
+    assert reply.sources[0].title == english.meta.title and reply.sources[0].date == english.meta.updated
+    assert [(link.kind, link.title) for link in reply.links] == [("booking", "Book an appointment"),
+                                                                  ("online", "Do it online")]
+
+
+def test_without_a_translation_the_german_answer_follows_one_sentence_in_the_citizens_language():
+    from bot.dialogue.answers import only_in_german
+    from bot.reply import BotMessage, Kind, Source
+
+    german = BotMessage(kind=Kind.ANSWER, text="**Führungszeugnis beantragen**\n13 Euro.", service_ids=["fuehrungszeugnis"],
+                        sources=[Source(url="https://x.example/fz", title="Führungszeugnis beantragen")], confidence=0.8)
+    notice, answer = only_in_german(german, "Führungszeugnis beantragen", "tr")
+    assert notice.lang == "tr" and notice.text.startswith("„Führungszeugnis beantragen“: Ayrıntılar maalesef yalnızca Almanca")
+    assert notice.service_ids == ["fuehrungszeugnis"] and notice.confidence == 0.8  # the turn's outcome is the answer
+    assert answer.lang == "de" and answer.text == german.text and answer.sources == german.sources
+    assert [(b.title, b.payload) for b in answer.buttons] == [("Bir kişiyle konuşmak istiyorum", "/request_human")]

@@ -170,7 +170,7 @@ def test_openapi_health_headers_cors(api):
     assert not any(p.startswith(("/staff", "/webhook", "/internal")) for p in spec["paths"])
     health = api.get("/health").json()
     assert health["status"] == "ok" and health["database"]["backend"] == "sqlite"
-    assert health["rasa"]["status"] == "ok" and health["index"]["documents"] == 83
+    assert health["rasa"]["status"] == "ok" and health["index"]["documents"] == 84
     response = api.get("/health", headers={"Origin": "https://www.musterstadt.example"})
     assert response.headers["access-control-allow-origin"] == "https://www.musterstadt.example"
     assert "access-control-allow-origin" not in api.get("/health", headers={"Origin": "https://evil.example"}).headers
@@ -274,14 +274,14 @@ def test_admin_manages_users_and_editor_sees_open_questions(stack, api, accounts
     api.post(f"/api/chat/conversations/{cid}/messages", json={"text": "Wie beantrage ich einen Jagdschein?"})
     eddi = login(stack, "eddi")
     kb = eddi.get("/staff/kb").text
-    assert "Offene Fragen" in kb and "83" in kb
+    assert "Offene Fragen" in kb and "<dd>84</dd>" in kb
     assert eddi.post("/staff/kb/reindex", data={"csrf": csrf_of(eddi, "/staff/kb")}).status_code == 303
     # The build runs as its own process (`kommunalbot kb build`) into the index the service reads.
     deadline = time.monotonic() + 180
     while "Neuaufbau läuft" in (page := eddi.get("/staff/kb").text) and time.monotonic() < deadline:
         time.sleep(1)
     result = re.search(r'<p class="ok" role="status">(Index [^<]+)</p>', page)
-    assert result and "83 Dokumente" in result.group(1) and "0 neu eingebettet" in result.group(1), page[-2000:]
+    assert result and "84 Dokumente" in result.group(1) and "0 neu eingebettet" in result.group(1), page[-2000:]
     built = result.group(1).split()[1].rstrip(":")
     deadline = time.monotonic() + 30
     while httpx.get(f"{stack.app_url}/health").json()["index"]["build"] != built and time.monotonic() < deadline:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import inspect, update
 
@@ -74,10 +76,10 @@ def test_each_text_is_prepared_just_before_rasa_sees_it(db):
             return super().send(sender, text, metadata)
 
     chat = ChatService(db, RecordingRasa(ANSWER), EventBus(),
-                       prepare=lambda text: calls.append(("prepare", text)) or {"intent_vector": "AAAAAA=="})
+                       prepare=lambda text, lang: calls.append(("prepare", text)) or {"intent_vector": "AAAAAA=="})
     chat.send(chat.start(), "Tel. 0151 23456789 – was kostet ein Reisepass?")
     masked = "Tel. [Telefon] – was kostet ein Reisepass?"
-    assert calls == [("prepare", masked), ("rasa", masked, {"intent_vector": "AAAAAA=="})]
+    assert calls == [("prepare", masked), ("rasa", masked, {"intent_vector": "AAAAAA==", "lang": "de"})]
 
 
 def test_turn_is_stored_masked_with_metadata(db):
@@ -172,16 +174,22 @@ def test_old_payloads_are_rewritten_to_the_reply_contract(db_url):
 
     command.upgrade(alembic_config(db_url), "0001")
     database = Database(db_url)
-    with database.session() as s:
-        conversation = repo.create_conversation(s)
-        old = {"kind": "answer", "service_id": "reisepass-beantragen", "confidence": 0.8,
-               "sources": [{"title": "Reisepass", "url": "https://x.org/pass", "updated": "2026-10-14"}],
-               "links": {"booking": "https://x.org/termin"}, "see_also": [{"title": "Perso", "url": "https://x.org/p"}],
-               "buttons": [], "facets": ["cost"]}
-        repo.add_message(s, conversation, "bot", "**Reisepass** …\nQuelle: https://x.org/pass", old)
-        repo.add_message(s, conversation, "bot", "Rückruf?", {"kind": "handoff", "ask_contact": True})
-        repo.add_message(s, conversation, "citizen", "Was kostet ein Pass?", {})
-        cid = conversation.id
+    old = {"kind": "answer", "service_id": "reisepass-beantragen", "confidence": 0.8,
+           "sources": [{"title": "Reisepass", "url": "https://x.org/pass", "updated": "2026-10-14"}],
+           "links": {"booking": "https://x.org/termin"}, "see_also": [{"title": "Perso", "url": "https://x.org/p"}],
+           "buttons": [], "facets": ["cost"]}
+    cid, now = "alt", datetime.now(timezone.utc)
+    with database.engine.begin() as connection:  # the tables as revision 0001 made them, not today's models
+        connection.execute(sa.text("INSERT INTO conversations (id, created_at, updated_at, status, last_seq) "
+                                   "VALUES (:id, :now, :now, 'bot', 3)"), {"id": cid, "now": now})
+        for seq, (sender, text, payload) in enumerate([
+                ("bot", "**Reisepass** …\nQuelle: https://x.org/pass", old),
+                ("bot", "Rückruf?", {"kind": "handoff", "ask_contact": True}),
+                ("citizen", "Was kostet ein Pass?", {})], start=1):
+            connection.execute(sa.text("INSERT INTO messages (conversation_id, seq, created_at, sender, text, payload) "
+                                       "VALUES (:cid, :seq, :now, :sender, :text, :payload)"),
+                               {"cid": cid, "seq": seq, "now": now, "sender": sender, "text": text,
+                                "payload": json.dumps(payload)})
     migrate(db_url)
     with database.session() as s:
         answer, contact, citizen = (MessageOut.of(m) for m in repo.messages_after(s, cid, 0))

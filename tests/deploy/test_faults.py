@@ -111,7 +111,10 @@ def test_broken_kb_file_keeps_the_previous_page_live(sample_index, real_embedder
     page.write_text(page.read_text(encoding="utf-8").replace("updated: 2026-10-14", "updated: 14.10.2026"),
                     encoding="utf-8")  # an editor's typo
     report = build_index(kb, settings, real_embedder)
-    assert report.kept_previous == ["leistungen/reisepass-beantragen.md"]
+    # The page, and its versions in other languages (whose German page is now broken), stay as they were.
+    assert report.kept_previous == ["leistungen/reisepass-beantragen.md",
+                                    *sorted(p.relative_to(kb).as_posix() for p in kb.glob("sprachen/*/reisepass-beantragen.md"))]
     holder.reload()
+    assert holder.build.translation("reisepass-beantragen", "en").meta.title == "Applying for a passport (Reisepass)"
     hit = holder.search("Was kostet ein Reisepass?").top
     assert hit.doc_id == "reisepass-beantragen" and hit.updated.isoformat() == "2026-10-14"

@@ -115,7 +115,7 @@ def test_two_processes_share_conversations_events_and_index(cluster):
         if all(i["build"] == report.build_id for i in after.values()):
             break
         time.sleep(1)
-    assert all(i["build"] == report.build_id and i["documents"] == 84 for i in after.values()), (before, after)
+    assert all(i["build"] == report.build_id and i["documents"] == 85 for i in after.values()), (before, after)
 
 
 def test_rasa_keeps_dialogue_state_in_postgres(cluster):

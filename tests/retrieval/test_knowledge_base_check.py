@@ -118,3 +118,71 @@ def test_sample_municipality_is_complete():
     assert len(with_hours) >= 5
     sources = {Path(d.source).parts[0] for d in kb.documents.values()}
     assert sources == {"leistungen", "faq"}
+
+
+def translation(doc_id: str, base: str, lang: str, title: str = "Title", body: str = "Text.") -> str:
+    head = f"---\nid: {doc_id}\nlang: {lang}\ntranslation_of: {base}\n" + (f"title: {title}\n" if title else "")
+    return head + f"updated: 2026-05-01\n---\n\n{body}\n"
+
+
+def test_a_translation_is_kept_apart_from_the_searched_pages(write_kb):
+    kb = load_knowledge_base(write_kb({"a.md": page("perso", "Personalausweis", "Text."),
+                                       "en/a.md": translation("perso.en", "perso", "en", "ID card")}))
+    assert messages(kb) == []
+    assert list(kb.documents) == ["perso"]
+    assert kb.translations[("perso", "en")].meta.title == "ID card"
+
+
+def test_broken_translations_are_reported_where_the_editor_can_fix_them(write_kb):
+    root = write_kb({
+        "a.md": page("perso", "Personalausweis", "Text."),
+        "en/a.md": translation("perso.en", "perso", "en"),
+        "en/b.md": translation("perso.en2", "perso", "en"),  # a second English version
+        "tr/a.md": translation("pass.tr", "reisepass", "tr"),  # no such German page
+        "uk/a.md": translation("perso.uk", "perso", "uk", title=""),  # title missing
+        "fr/a.md": translation("perso.fr", "perso", "fr"),  # a language the bot does not speak
+    })
+    kb = load_knowledge_base(root)
+    found = sorted(messages(kb))
+    assert found[0] == f"{root / 'en/b.md'}:3: lang: 'perso' hat schon eine Fassung in 'en' (en/a.md); eine Sprache je Seite"
+    assert found[1].startswith(f"{root / 'fr/a.md'}:3: lang: ")
+    assert found[2] == (f"{root / 'tr/a.md'}:4: translation_of: keine deutsche Seite mit der ID 'reisepass' "
+                        "(Tippfehler, oder ist die Seite selbst eine Übersetzung?)")
+    assert found[3] == f"{root / 'uk/a.md'}:2: title: Pflichtfeld fehlt"
+    assert list(kb.translations) == [("perso", "en")]
+    assert list(kb.documents) == ["perso"]  # the German page is untouched by its broken translations
+
+
+def test_a_page_in_another_language_must_name_its_german_page(write_kb):
+    kb = load_knowledge_base(write_kb({"a.md": page("perso", "ID card", "Text.", lang="en")}))
+    assert messages(kb) == [f"{kb.root / 'a.md'}:8: lang: 'en' – eine Seite in einer anderen Sprache ist die "
+                            "Übersetzung einer deutschen Seite: tragen Sie deren ID als translation_of ein (siehe "
+                            "docs/editors-guide.md)"]
+
+
+def test_the_sample_municipality_has_translations_in_every_promised_language():
+    kb = load_knowledge_base(SAMPLE_KB)
+    assert kb.errors == []
+    languages = {lang for _, lang in kb.translations}
+    assert {"en", "tr", "uk", "ar", "de-x-ls"} <= languages
+
+
+def test_leichte_sprache_pages_get_readability_warnings(write_kb):
+    hard = ("Die Wohnungsgeberbestätigung, die Ihnen Ihr Vermieter nach dem Einzug aushändigen muss, legen Sie "
+            "zusammen mit Ihrem Personalausweis bei der Anmeldung im Bürgerbüro vor.")
+    root = write_kb({"a.md": page("wohnen", "Wohnsitz anmelden", "Text."),
+                     "ls/a.md": translation("wohnen.ls", "wohnen", "de-x-ls", "Wohnung anmelden", hard),
+                     "ls/b.md": translation("wohnen.ls2", "perso", "de-x-ls", "Ausweis", "Text.")})
+    kb = load_knowledge_base(root)
+    warnings = [str(f) for f in kb.warnings if "ls/a.md" in str(f)]
+    assert any(":9: Warnung: Leichte Sprache: Satz mit 23 Wörtern" in w for w in warnings), warnings
+    assert any("langes Wort „Wohnungsgeberbestätigung“" in w for w in warnings)
+    assert any("Wiener Sachtextformel" in w for w in warnings)
+    assert ("wohnen", "de-x-ls") in kb.translations  # warnings, not errors: the page is used
+
+
+def test_easy_pages_written_to_the_rules_pass_without_warnings(write_kb):
+    easy = "Sie ziehen um?\nDann melden Sie die neue Wohnung an.\nDas kostet nichts."
+    kb = load_knowledge_base(write_kb({"a.md": page("wohnen", "Wohnsitz anmelden", "Text."),
+                                       "ls/a.md": translation("wohnen.ls", "wohnen", "de-x-ls", "Wohnung anmelden", easy)}))
+    assert [str(f) for f in kb.findings if "ls/a.md" in str(f)] == []

@@ -29,6 +29,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 pytestmark = pytest.mark.model
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)
+GERMAN = "de-DE"  # the browser's language: the widget speaks it (test_widget_languages.py tests the others)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, stack):
-    context = browser.new_context(base_url=stack.app_url, viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    context = browser.new_context(base_url=stack.app_url, viewport={"width": 1280, "height": 800}, bypass_csp=True,
+                                  locale=GERMAN)
     page = context.new_page()
     yield page
     context.close()
@@ -138,7 +140,7 @@ def test_full_conversation_with_clarification_and_staff(browser, page, stack, st
     ask(page, "Ich möchte mit einem Menschen sprechen")
     assert "Gleich meldet sich jemand" in shadow(page, ".msg.bot").last.inner_text()
 
-    staff_context = browser.new_context(base_url=stack.app_url, bypass_csp=True)  # only to inject axe
+    staff_context = browser.new_context(base_url=stack.app_url, bypass_csp=True, locale=GERMAN)  # only to inject axe
     staff = staff_context.new_page()
     staff.goto("/staff/")
     staff.fill("#username", "widgetstaff")
@@ -228,7 +230,7 @@ def test_each_message_reaches_the_widget_once_also_across_a_dropped_connection(b
     The widget gets every message exactly once: from its one stream, resumed after the last seen."""
     proxy = TcpProxy(int(stack.app_url.rsplit(":", 1)[1]))
     proxy.start()
-    context = browser.new_context(base_url=f"http://127.0.0.1:{proxy.port}", bypass_csp=True)
+    context = browser.new_context(base_url=f"http://127.0.0.1:{proxy.port}", bypass_csp=True, locale=GERMAN)
     page = context.new_page()
     try:
         page.add_init_script(RECORD_DELIVERIES)
@@ -286,7 +288,7 @@ def test_backend_down_shows_error_state(page):
 
 def test_small_screens_zoom_and_reduced_motion(browser, stack):
     for viewport in ({"width": 320, "height": 640}, {"width": 640, "height": 400}):  # 320 px, and 1280 px at 200 %
-        context = browser.new_context(base_url=stack.app_url, viewport=viewport, reduced_motion="reduce")
+        context = browser.new_context(base_url=stack.app_url, viewport=viewport, reduced_motion="reduce", locale=GERMAN)
         page = context.new_page()
         open_widget(page)
         box = shadow(page, ".dialog").bounding_box()

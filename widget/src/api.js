@@ -6,6 +6,7 @@
  */
 function createApi(base, errorText) {
   "use strict";
+  var LANGUAGES = ["de", "en", "tr", "uk", "ar", "pl", "ru", "ro", "de-x-ls"];  // retrieval/languages.py
   function call(method, path, body) {
     return fetch(base + path, {
       method: method, credentials: "omit", headers: body ? { "Content-Type": "application/json" } : {},
@@ -25,10 +26,19 @@ function createApi(base, errorText) {
     start: function () {
       return call("POST", "/api/chat/conversations").then(function (json) { return json.conversation_id; });
     },
-    /** Send a text (or a button's payload with its label); resolves to {seq, status}. */
-    send: function (id, text, label) {
-      return call("POST", conversation(id) + "/messages", label ? { text: text, label: label } : { text: text });
+    /**
+     * Send a text (or a button's payload with its label); resolves to {seq, status}. ``lang``, the
+     * widget's language, is the first guess at the citizen's language (the service detects it).
+     */
+    send: function (id, text, label, lang) {
+      var body = { text: text };
+      if (label) { body.label = label; }
+      var base = (lang || "").split("-")[0];
+      if (LANGUAGES.indexOf(lang) >= 0 || LANGUAGES.indexOf(base) >= 0) { body.lang = LANGUAGES.indexOf(lang) >= 0 ? lang : base; }
+      return call("POST", conversation(id) + "/messages", body);
     },
+    /** The citizen chose a language (menu or Leichte Sprache switch): the next replies use it. */
+    chooseLanguage: function (id, lang) { return call("PUT", conversation(id) + "/language", { lang: lang }); },
     /** Messages after a sequence number; for browsers without EventSource. */
     history: function (id, after) { return call("GET", conversation(id) + "/messages?after=" + after); },
     feedback: function (id, seq, helpful) {

@@ -15,27 +15,20 @@
   var data = script.dataset;
   var API = (data.api || new URL(script.src, location.href).origin).replace(/\/$/, "");
   var CONFIG = {
-    title: data.title || "Digitaler Assistent",
-    greeting: data.greeting || "Hallo! Ich beantworte Fragen zu den Leistungen der Stadt. Was möchten Sie wissen?",
+    // The city's own title and greeting are German; other languages use the widget's texts (i18n.js).
+    title: data.title || "",
+    greeting: data.greeting || "",
     color: data.color || "#00509e",
     logo: data.logo || "",
     position: data.position === "left" ? "left" : "right",
     privacyUrl: data.privacyUrl || "/datenschutz"
   };
   var STORE_KEY = "kommunalbot:" + API;
-  var T = {
-    open: "Chat öffnen", close: "Chat schließen", send: "Senden", input: "Ihre Nachricht",
-    placeholder: "Frage eingeben …", typing: "Der Assistent schreibt …", clear: "Chat löschen",
-    clearConfirm: "Gesprächsverlauf wirklich löschen?", cleared: "Der Chat wurde gelöscht.",
-    disclosure: "Automatischer Assistent der Stadtverwaltung – keine Rechtsberatung. ",
-    privacy: "Datenschutz", helpful: "Hilfreich", unhelpful: "Nicht hilfreich", thanks: "Danke für Ihre Rückmeldung!",
-    staffJoined: "Eine Mitarbeiterin oder ein Mitarbeiter ist dem Chat beigetreten.",
-    offline: "Keine Verbindung. Wir versuchen es weiter …", retry: "Erneut versuchen",
-    error: "Die Nachricht konnte nicht gesendet werden.", source: "Quelle", updated: "Stand",
-    booking: "Termin buchen", online: "Online erledigen", seeAlso: "Passt vielleicht auch", you: "Sie", bot: "Assistent", staff: "Bürgerservice",
-    system: "Hinweis", log: "Gesprächsverlauf"
-  };
-  var SENDER = { citizen: T.you, bot: T.bot, staff: T.staff, system: T.system };
+  var T, SENDER;
+  function useLanguage(lang) {
+    T = WIDGET_TEXTS[lang] || WIDGET_TEXTS.de;
+    SENDER = { citizen: T.you, bot: T.bot, staff: T.staff, system: T.system };
+  }
 
   // --- colours: keep text on the brand colour at >= 4.5:1 ---------------------------------
   function luminance(hex) {
@@ -77,7 +70,7 @@
     ".links a{color:#00417f}",
     ".choices{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}",
     ".choices button,.feedback button,.footer button{background:#fff;color:#00417f;border:2px solid #00417f;border-radius:16px;padding:6px 12px;min-height:36px}",
-    ".choices button{text-align:left}.choice-title{display:block;font-weight:600}.choice-summary{display:block;font-size:.875em;color:#1f2937}",
+    ".choices button{text-align:start}.choice-title{display:block;font-weight:600}.choice-summary{display:block;font-size:.875em;color:#1f2937}",
     ".feedback{display:flex;gap:6px;margin-top:6px}",
     ".typing{padding:0 12px 6px;font-size:.9em;color:#4a4a4a}",
     ".status{padding:6px 12px;background:#fdecea;color:#7a0010;font-size:.9em;display:flex;gap:8px;align-items:center;flex-wrap:wrap}",
@@ -85,6 +78,11 @@
     "form input{flex:1;min-width:0;font:inherit;padding:10px;border:2px solid #767676;border-radius:8px;color:#1a1a1a}",
     "form button{border:0;border-radius:8px;padding:10px 14px;background:var(--brand);color:var(--on-brand);min-height:44px}",
     ".footer{display:flex;justify-content:flex-end;padding:0 8px 8px}",
+    ".languages{display:flex;gap:6px;align-items:center;flex-wrap:wrap;padding:6px 12px;font-size:.9em;border-bottom:1px solid #d0d5dd}",
+    ".languages select{font:inherit;padding:4px;border:2px solid #767676;border-radius:6px;min-height:36px;color:#1a1a1a;background:#fff}",
+    ".languages .easy{background:#fff;color:#00417f;border:2px solid #00417f;border-radius:16px;padding:4px 10px;min-height:36px}",
+    ".languages .easy[aria-pressed=true]{background:#00417f;color:#fff}",
+
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "@media (max-width:400px){.kb{" + CONFIG.position + ":8px;bottom:8px}.dialog{width:calc(100vw - 16px);height:calc(100vh - 16px)}}",
     "@media (prefers-reduced-motion:no-preference){.dialog{animation:kb-in .15s ease-out}@keyframes kb-in{from{opacity:0;transform:translateY(8px)}to{opacity:1;transform:none}}}"
@@ -114,12 +112,17 @@
   }
 
   // --- state ---------------------------------------------------------------------------------
-  var state = { id: null, lastSeq: 0, open: false, messages: [], status: "bot", rated: {} };
+  // lang: the interface's language; chosen: the citizen picked it (menu or Leichte Sprache switch),
+  // so it no longer follows the language the service detects in their messages.
+  var state = { id: null, lastSeq: 0, open: false, messages: [], status: "bot", rated: {}, lang: null, chosen: false };
   try { Object.assign(state, JSON.parse(sessionStorage.getItem(STORE_KEY) || "{}")); } catch (e) { /* fresh start */ }
+  if (!state.lang) { state.lang = widgetLanguage(data.lang, navigator.languages || [navigator.language]); }
+  useLanguage(state.lang);
   function save() {
     try {
       sessionStorage.setItem(STORE_KEY, JSON.stringify({ id: state.id, lastSeq: state.lastSeq, open: state.open,
-        messages: state.messages.slice(-100), status: state.status, rated: state.rated }));
+        messages: state.messages.slice(-100), status: state.status, rated: state.rated, lang: state.lang,
+        chosen: state.chosen }));
     } catch (e) { /* storage full or disabled: the chat still works */ }
   }
 
@@ -127,7 +130,11 @@
   var api = createApi(API, T.error);
   function ensureConversation() {
     if (state.id) { return Promise.resolve(state.id); }
-    return api.start().then(function (id) { state.id = id; save(); connect(); return id; });
+    return api.start().then(function (id) {
+      state.id = id; save(); connect();
+      // A language chosen before the first message holds for the conversation's first reply.
+      return state.chosen ? api.chooseLanguage(id, state.lang).then(function () { return id; }) : id;
+    });
   }
 
   // --- UI ------------------------------------------------------------------------------------
@@ -144,32 +151,82 @@
   var wrap = el("div", { "class": "kb" });
   wrap.style.setProperty("--brand", brand);
   wrap.style.setProperty("--on-brand", onBrand);
-  var logo = safeUrl(CONFIG.logo);
-  var launcher = el("button", { "class": "launcher", type: "button", "aria-expanded": "false", "aria-controls": "kb-dialog",
-    onclick: function () { setOpen(true); } }, [logo ? el("img", { src: logo, alt: "" }) : null, el("span", { text: CONFIG.title })]);
-  var log = el("ol", { "class": "log", id: "kb-log", "aria-label": T.log, tabindex: "0" });
-  var live = el("div", { "class": "sr", "aria-live": "polite", "aria-atomic": "false", id: "kb-live" });
-  var typing = el("p", { "class": "typing", hidden: "", text: T.typing });
-  var statusBar = el("div", { "class": "status", role: "alert", hidden: "" });
-  var input = el("input", { id: "kb-input", type: "text", maxlength: "1000", autocomplete: "off", placeholder: T.placeholder });
-  var form = el("form", { onsubmit: function (event) { event.preventDefault(); sendText(input.value); } },
-    [el("label", { "for": "kb-input", "class": "sr", text: T.input }), input,
-     el("button", { type: "submit", text: T.send })]);
-  var closeButton = el("button", { type: "button", "aria-label": T.close, text: "✕", onclick: function () { setOpen(false); } });
-  var privacy = safeUrl(CONFIG.privacyUrl);
-  var dialog = el("section", { "class": "dialog", id: "kb-dialog", role: "dialog", "aria-modal": "false",
-    "aria-labelledby": "kb-title", hidden: "" }, [
-    el("header", {}, [logo ? el("img", { src: logo, alt: "" }) : null, el("h2", { id: "kb-title", text: CONFIG.title }), closeButton]),
-    el("p", { "class": "notice" }, [document.createTextNode(T.disclosure),
-      privacy ? el("a", { href: privacy, target: "_blank", rel: "noopener noreferrer", text: T.privacy }) : null]),
-    statusBar, log, typing, form,
-    el("div", { "class": "footer" }, [el("button", { type: "button", text: T.clear, onclick: clearChat })]),
-    live
-  ]);
-  dialog.addEventListener("keydown", function (event) { if (event.key === "Escape") { setOpen(false); } });
-  wrap.appendChild(launcher);
-  wrap.appendChild(dialog);
   root.appendChild(wrap);
+  var logo = safeUrl(CONFIG.logo);
+  var privacy = safeUrl(CONFIG.privacyUrl);
+  var launcher, log, live, typing, statusBar, input, dialog, languageMenu, easySwitch;
+
+  /** The interface in the current language; built again when the citizen switches language. */
+  function buildUi() {
+    var title = state.lang === "de" && CONFIG.title || T.title;
+    wrap.textContent = "";
+    wrap.setAttribute("lang", state.lang);
+    wrap.setAttribute("dir", RIGHT_TO_LEFT.indexOf(state.lang) >= 0 ? "rtl" : "ltr");
+    launcher = el("button", { "class": "launcher", type: "button", "aria-expanded": "false", "aria-controls": "kb-dialog",
+      onclick: function () { setOpen(true); } }, [logo ? el("img", { src: logo, alt: "" }) : null, el("span", { text: title })]);
+    log = el("ol", { "class": "log", id: "kb-log", "aria-label": T.log, tabindex: "0" });
+    live = el("div", { "class": "sr", "aria-live": "polite", "aria-atomic": "false", id: "kb-live" });
+    typing = el("p", { "class": "typing", hidden: "", text: T.typing });
+    statusBar = el("div", { "class": "status", role: "alert", hidden: "" });
+    input = el("input", { id: "kb-input", type: "text", maxlength: "1000", autocomplete: "off", placeholder: T.placeholder });
+    var form = el("form", { onsubmit: function (event) { event.preventDefault(); sendText(input.value); } },
+      [el("label", { "for": "kb-input", "class": "sr", text: T.input }), input,
+       el("button", { type: "submit", text: T.send })]);
+    var closeButton = el("button", { type: "button", "aria-label": T.close, text: "✕", onclick: function () { setOpen(false); } });
+    var base = state.lang === EASY_GERMAN ? "de" : state.lang;
+    languageMenu = el("select", { id: "kb-language", onchange: function () { chooseLanguage(languageMenu.value); } },
+      WIDGET_LANGUAGES.map(function (code) {
+        var option = el("option", { value: code, lang: code, text: LANGUAGE_NAMES[code] });
+        if (code === base) { option.setAttribute("selected", ""); }
+        return option;
+      }));
+    // Leichte Sprache is a way of writing German: a switch beside the menu, shown for German.
+    easySwitch = el("button", { type: "button", "class": "easy", lang: "de", "aria-pressed": String(state.lang === EASY_GERMAN),
+      text: WIDGET_TEXTS.de.easy, onclick: function () { chooseLanguage(state.lang === EASY_GERMAN ? "de" : EASY_GERMAN); } });
+    easySwitch.hidden = base !== "de";
+    dialog = el("section", { "class": "dialog", id: "kb-dialog", role: "dialog", "aria-modal": "false",
+      "aria-labelledby": "kb-title", hidden: "" }, [
+      el("header", {}, [logo ? el("img", { src: logo, alt: "" }) : null, el("h2", { id: "kb-title", text: title }), closeButton]),
+      el("div", { "class": "languages" }, [el("label", { "for": "kb-language", text: T.language }), languageMenu, easySwitch]),
+      el("p", { "class": "notice" }, [document.createTextNode(T.disclosure),
+        privacy ? el("a", { href: privacy, target: "_blank", rel: "noopener noreferrer", text: T.privacy }) : null]),
+      statusBar, log, typing, form,
+      el("div", { "class": "footer" }, [el("button", { type: "button", text: T.clear, onclick: clearChat })]),
+      live
+    ]);
+    dialog.addEventListener("keydown", function (event) { if (event.key === "Escape") { setOpen(false); } });
+    wrap.appendChild(launcher);
+    wrap.appendChild(dialog);
+  }
+
+  /** The citizen picked a language: the interface switches, the conversation stays. */
+  function chooseLanguage(lang) {
+    var focused = lang === EASY_GERMAN || state.lang === EASY_GERMAN && lang === "de" ? "easy" : "menu";
+    state.lang = lang; state.chosen = true; save();
+    useLanguage(lang);
+    buildUi();
+    dialog.hidden = !state.open; launcher.hidden = state.open;
+    launcher.setAttribute("aria-expanded", String(state.open));
+    renderAll();
+    (focused === "easy" ? easySwitch : languageMenu).focus();
+    if (state.id) { api.chooseLanguage(state.id, lang).catch(function () { /* the next message carries it too */ }); }
+  }
+
+  /** A reply in another language than the interface's: follow the citizen, unless they chose. */
+  function followLanguage(m) {
+    var lang = m.lang === EASY_GERMAN ? m.lang : (m.lang || "").split("-")[0];
+    if (state.chosen || m.sender !== "bot" || !lang || lang === state.lang || !WIDGET_TEXTS[lang]) { return; }
+    if (lang === "de" && state.lang === EASY_GERMAN) { return; }  // a German page's text inside Leichte Sprache
+    state.lang = lang; save();
+    useLanguage(lang);
+    var typed = input.value;
+    buildUi();
+    dialog.hidden = !state.open; launcher.hidden = state.open;
+    launcher.setAttribute("aria-expanded", String(state.open));
+    input.value = typed;
+    if (state.open) { input.focus(); }
+  }
+  buildUi();
 
   function setOpen(open) {
     var started = performance.now();
@@ -194,7 +251,9 @@
   function messageNode(m) {
     var item = el("li", { "class": "msg " + m.sender, "data-seq": String(m.seq || "") });
     item.appendChild(el("span", { "class": "who", text: (SENDER[m.sender] || m.sender) + ": " }));
-    var body = el("span", {});
+    // The message's language, so that screen readers pronounce it right (a German page's answer
+    // inside an English conversation is marked "de").
+    var body = el("span", m.lang ? { lang: m.lang, dir: m.lang === "ar" ? "rtl" : "auto" } : {});
     (m.text || "").split("**").forEach(function (part, i) {  // **bold** from the answer texts
       body.appendChild(i % 2 ? el("strong", { text: part }) : document.createTextNode(part));
     });
@@ -215,10 +274,11 @@
     });
     if (links.length) { item.appendChild(el("ul", { "class": "links" }, links)); }
     if (m.buttons && m.buttons.length && m.seq === state.lastSeq) {
-      item.appendChild(el("div", { "class": "choices", role: "group", "aria-label": "Antwortmöglichkeiten" },
+      item.appendChild(el("div", { "class": "choices", role: "group", "aria-label": T.choices },
         m.buttons.map(function (b) {
-          var parts = [el("span", { "class": "choice-title", text: b.title })];
-          if (b.summary) { parts.push(el("span", { "class": "choice-summary", text: b.summary })); }
+          // Titles and summaries are the pages' own (German) words: their direction is their own.
+          var parts = [el("span", { "class": "choice-title", dir: "auto", text: b.title })];
+          if (b.summary) { parts.push(el("span", { "class": "choice-summary", dir: "auto", text: b.summary })); }
           return el("button", { type: "button", onclick: function () { sendText(b.payload, b.title); } }, parts);
         })));
     }
@@ -226,7 +286,7 @@
       if (state.rated[m.seq]) {
         item.appendChild(el("p", { "class": "links", text: T.thanks }));
       } else {
-        item.appendChild(el("div", { "class": "feedback", role: "group", "aria-label": "War die Antwort hilfreich?" }, [
+        item.appendChild(el("div", { "class": "feedback", role: "group", "aria-label": T.wasHelpful }, [
           el("button", { type: "button", text: T.helpful, onclick: function () { rate(m.seq, true); } }),
           el("button", { type: "button", text: T.unhelpful, onclick: function () { rate(m.seq, false); } })
         ]));
@@ -237,7 +297,8 @@
 
   function renderAll() {
     log.textContent = "";
-    log.appendChild(messageNode({ sender: "bot", text: CONFIG.greeting }));
+    var greeting = state.lang === "de" && CONFIG.greeting || T.greeting;
+    log.appendChild(messageNode({ sender: "bot", text: greeting, lang: state.lang }));
     state.messages.forEach(function (m) { log.appendChild(messageNode(m)); });
     log.scrollTop = log.scrollHeight;
   }
@@ -247,6 +308,7 @@
     if (m.seq) { state.lastSeq = m.seq; }
     state.messages.push(m);
     save();
+    followLanguage(m);
     renderAll();
     if (m.sender !== "citizen") {
       announce((m.kind === "staff_joined" ? T.staffJoined : (SENDER[m.sender] || "") + ": " + m.text));
@@ -267,7 +329,7 @@
     input.value = "";
     typing.hidden = false;
     ensureConversation().then(function (id) {
-      return api.send(id, text, shown);
+      return api.send(id, text, shown, state.lang);
     }).then(function (ack) {
       setStatus("");
       state.status = ack.status; save();
@@ -294,7 +356,7 @@
     if (!window.confirm(T.clearConfirm)) { return; }
     var id = state.id;
     if (source) { source.close(); source = null; }
-    state = { id: null, lastSeq: 0, open: true, messages: [], status: "bot", rated: {} };
+    state = { id: null, lastSeq: 0, open: true, messages: [], status: "bot", rated: {}, lang: state.lang, chosen: state.chosen };
     save(); renderAll(); announce(T.cleared);
     if (id) { api.remove(id).catch(function () { /* already gone */ }); }
     input.focus();

@@ -1,0 +1,58 @@
+"""Which language a message is in, with the conversation's language as the prior."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.i18n.detect import message_language
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Wie melde ich meine neue Wohnung an?", "de"),
+    ("How do I register my new flat in the city?", "en"),
+    ("Yeni pasaport için ne kadar ödemem gerekiyor?", "tr"),
+    ("Скільки коштує новий закордонний паспорт?", "uk"),
+    ("Сколько стоит новый заграничный паспорт?", "ru"),
+    ("كم يكلف جواز السفر الجديد في المدينة؟", "ar"),
+    ("Ile kosztuje nowy paszport w urzędzie?", "pl"),
+    ("Cât costă un pașaport nou la primărie?", "ro"),
+    # German terms in another language do not make it German, nor does dialect make German foreign
+    ("how do I book a Termin at the Bürgerbüro", "en"),
+    ("Griaß di, wos kost a neier Ausweis bei eich?", "de"),
+])
+def test_a_message_of_four_or_more_words_gets_its_language(text, lang):
+    assert message_language(text, widget="de") == lang
+    assert message_language(text, conversation="de") == lang
+
+
+@pytest.mark.parametrize(("text", "prior"), [
+    ("ok", "en"), ("danke", "en"), ("hello", "de"), ("merhaba", "de"), ("Termin", "tr"), ("ja bitte", "pl"),
+    ("super, thanks", "de"),
+])
+def test_a_short_message_keeps_the_widgets_language_in_the_same_script(text, prior):
+    assert message_language(text, widget=prior) == prior
+
+
+@pytest.mark.parametrize(("text", "prior"), [
+    ("ok", "en"), ("danke", "uk"), ("спасибо", "de"), ("شكرا", "en"), ("hello", "ar"), ("merhaba", "de"),
+])
+def test_a_short_message_never_flips_a_conversations_language(text, prior):
+    assert message_language(text, conversation=prior, widget="de") == prior
+
+
+@pytest.mark.parametrize(("text", "widget", "lang"), [
+    ("спасибо", "de", "ru"), ("дякую", "en", "uk"), ("شكرا", "de", "ar"), ("hello", "ar", "en"),
+])
+def test_a_first_short_message_in_another_script_overrides_the_widgets_guess(text, widget, lang):
+    assert message_language(text, widget=widget) == lang
+
+
+def test_without_a_prior_a_german_site_assumes_german_for_a_word_that_could_be_anything():
+    assert message_language("ok") == "de"
+    assert message_language("Ich brauche einen Termin") == "de"
+
+
+def test_leichte_sprache_stays_chosen_for_german_messages_and_yields_to_another_language():
+    assert message_language("Wo bekomme ich einen neuen Ausweis?", "de-x-ls") == "de-x-ls"
+    assert message_language("Where do I get a new ID card?", "de-x-ls") == "en"
+    assert message_language("danke", "de-x-ls") == "de-x-ls"
