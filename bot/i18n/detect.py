@@ -9,8 +9,10 @@ on dialect German, four times faster and half the memory.
 Short messages ("hello", "merhaba", "спасибо", "ok") say little about a person's language and
 are often the same word in several languages, so a message of up to ``SHORT_WORDS`` words never
 flips a conversation's language. Before the first message the prior is only the widget's
-language (the browser's): then a short message in another script ("привіт" in a German browser)
-does count, because the prior is certainly wrong.
+language (the browser's), a weak guess: then a short message counts like a long one, if the
+detector is as sure as it must be for a long one or the script is another ("привіт" in a German
+browser). Measured on 953 short messages (benchmarks/language_id.py): German ones stay German in
+99.7 % of cases at that bar; the rule, fixed before, was the lowest bar keeping ≥ 99.5 %.
 """
 
 from __future__ import annotations
@@ -84,6 +86,4 @@ def message_language(text: str, conversation: str | None = None, widget: str | N
         return prior  # "danke", "ok", "спасибо" never flip a conversation's language
     if _SCRIPT_OF[detected] != _SCRIPT_OF.get(prior_base, "latin") and script(text) == _SCRIPT_OF[detected]:
         return detected  # another script: the prior is certainly wrong
-    if words <= SHORT_WORDS or probability < MIN_PROBABILITY:
-        return prior
-    return detected
+    return detected if probability >= MIN_PROBABILITY else prior

@@ -25,12 +25,18 @@ def test_a_message_of_four_or_more_words_gets_its_language(text, lang):
     assert message_language(text, conversation="de") == lang
 
 
-@pytest.mark.parametrize(("text", "prior"), [
-    ("ok", "en"), ("danke", "en"), ("hello", "de"), ("merhaba", "de"), ("Termin", "tr"), ("ja bitte", "pl"),
-    ("super, thanks", "de"),
+@pytest.mark.parametrize(("text", "widget"), [
+    ("ok", "en"), ("hello", "de"), ("merhaba", "de"), ("Termin", "tr"), ("ja bitte", "pl"), ("thanks", "de"),
 ])
-def test_a_short_message_keeps_the_widgets_language_in_the_same_script(text, prior):
-    assert message_language(text, widget=prior) == prior
+def test_a_first_short_message_the_detector_is_unsure_of_keeps_the_widgets_language(text, widget):
+    assert message_language(text, widget=widget) == widget
+
+
+@pytest.mark.parametrize(("text", "widget", "lang"), [
+    ("ile kosztuje paszport", "de", "pl"), ("radiere mașină", "de", "ro"), ("super, thanks", "de", "en"),
+])
+def test_a_first_short_message_the_detector_is_sure_of_overrides_the_widgets_guess(text, widget, lang):
+    assert message_language(text, widget=widget) == lang
 
 
 @pytest.mark.parametrize(("text", "prior"), [
