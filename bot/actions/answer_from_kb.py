@@ -42,7 +42,8 @@ class AnswerFromKb(Action):
         """Gather the turn's signals, let the policy (dialogue/service_policy.py) choose, do it."""
         build, calendar = self.knowledge.build, self.knowledge.calendar
         text, chosen, last = tracker.text, tracker.entity("service_id"), tracker.slot("last_service")
-        facets = facets_of(text)
+        lang = tracker.lang
+        facets = self.facets(text, lang)
         office = build.offices.get(tracker.slot("last_office") or "")
         day = day_asked(text, calendar.now())
         offered = self.offered(tracker)
@@ -60,9 +61,8 @@ class AnswerFromKb(Action):
             return Found(level, _names_another_service(result, level, last))
 
         step = next_step(signals, search)
-        lang = tracker.lang
         if step is Step.ANSWER_CHOSEN:
-            return self.answer(dispatcher, chosen, facets_of(_question_before_buttons(tracker)), None, 1.0, lang)
+            return self.answer(dispatcher, chosen, self.facets(_question_before_buttons(tracker), lang), None, 1.0, lang)
         if step is Step.ASK_WHICH_OFFERED:
             return self.ask_which(dispatcher, offered, lang)
         if step is Step.ANSWER_LAST:
@@ -81,6 +81,11 @@ class AnswerFromKb(Action):
             return offer_handoff(dispatcher, lang, lead=None)
         return failed(dispatcher, tracker, self.settings, result)
 
+    def facets(self, question: str, lang: str) -> list[str]:
+        """What the question asks about. The facet words are German; a question in another language
+        is read with the German terms the multilingual lexicon adds ("how much" -> "Gebühren Kosten")."""
+        return facets_of(question if lang.startswith("de") else self.knowledge.searcher.expand(question, lang))
+
     def answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
                confidence: float | None, lang: str, see_also: tuple[str, str] | None = None) -> list[Event]:
         """The page's answer; in the citizen's language from its translation, if the page has one,
@@ -89,7 +94,7 @@ class AnswerFromKb(Action):
         doc = build.documents[doc_id]
         translation = build.translation(doc_id, lang)
         if translation is not None:
-            dispatcher.send(answer_from_translation(doc, translation, confidence))
+            dispatcher.send(answer_from_translation(doc, translation, facets, confidence))
         else:
             offices = [build.offices[o] for o in doc.meta.offices if o in build.offices]
             calendar = self.knowledge.calendar

@@ -138,17 +138,22 @@ def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, asked
     return "\n".join(parts)
 
 
-def answer_from_translation(doc: Document, translation: Document, confidence: float | None) -> BotMessage:
-    """The page's version in the citizen's language (or Leichte Sprache): its title and its first
-    paragraphs, with its own source and date; the booking and online links are the German page's."""
+def answer_from_translation(doc: Document, translation: Document, facets: list[str],
+                            confidence: float | None) -> BotMessage:
+    """The page's version in the citizen's language (or Leichte Sprache): the section that answers
+    the asked facet ("Fees" for "how much?"), else its first paragraphs; with its own source and
+    date. The booking and online links are the German page's."""
     meta = doc.meta
+    title = translation.meta.title
+    parts = sections(translation.body)
+    found = next((hit for facet in facets[:MAX_FACETS_ANSWERED] if (hit := facet_section(facet, parts))), None)
+    text = f"**{title} – {found[0]}:**\n{shorten(found[1])}" if found else f"**{title}**\n{shorten(translation.body)}"
     links = [Link(kind="booking", url=str(meta.booking_url), title=say("booking", translation.meta.lang))] \
         if meta.booking_url else []
     if meta.online_service_url:
         links.append(Link(kind="online", url=str(meta.online_service_url), title=say("online", translation.meta.lang)))
     source = Source(url=str(translation.meta.url or meta.url), title=translation.meta.title, date=translation.meta.updated)
-    return BotMessage(kind=Kind.ANSWER, text=f"**{translation.meta.title}**\n{shorten(translation.body)}",
-                      sources=[source], links=links, service_ids=[doc.id], lang=translation.meta.lang,
+    return BotMessage(kind=Kind.ANSWER, text=text, sources=[source], links=links, service_ids=[doc.id], lang=translation.meta.lang,
                       confidence=None if confidence is None else round(confidence, 3))
 
 

@@ -23,12 +23,18 @@ FACETS: dict[str, re.Pattern[str]] = {
 }
 # Section headings that answer each facet, the most specific word first: a page with both
 # "Voraussetzungen" and "Erforderliche Unterlagen" answers "was muss ich mitbringen?" with the second.
+# After the German words, the usual headings of a page's versions in the other languages and in
+# Leichte Sprache (knowledge_base/sprachen/): "Fees", "Ücret", "Вартість", "الرسوم", "Das brauchen Sie".
 SECTION_WORDS: dict[str, tuple[str, ...]] = {
-    "cost": ("gebühr", "kosten", "preis", "steuers", "beitr"),
-    "documents": ("unterlagen", "voraussetzung", "mitbringen", "nachweis"),
-    "deadline": ("frist", "dauer", "fällig", "bearbeitung"),
-    "online": ("online",),
-    "contact": ("kontakt", "ansprechp"),
+    "cost": ("gebühr", "kosten", "preis", "steuers", "beitr",
+             "fee", "cost", "price", "ücret", "fiyat", "вартість", "ціна", "стоимость", "цена", "الرسوم",
+             "التكلفة", "koszt", "opłat", "taxe", "tarif"),
+    "documents": ("unterlagen", "voraussetzung", "mitbringen", "nachweis", "das brauchen sie",
+                  "what you need", "documents", "belge", "документ", "الأوراق", "الوثائق", "dokument", "acte"),
+    "deadline": ("frist", "dauer", "fällig", "bearbeitung", "so lange",
+                 "how long", "süre", "строк", "срок", "مدة", "jak długo", "czas", "durat"),
+    "online": ("online", "internet", "çevrim", "онлайн", "الإنترنت"),
+    "contact": ("kontakt", "ansprechp", "contact", "iletişim", "контакт", "اتصال"),
 }
 _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "online", "termin", "genau", "und",
                 "brauchen", "brauche", "brauch", "teuer", "lange", "denn", "dafur", "das", "da",

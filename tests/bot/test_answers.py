@@ -181,7 +181,7 @@ def test_a_translation_answers_in_its_language_with_its_own_source_and_the_pages
 
     kb = load_knowledge_base(SAMPLE_KB)
     page, english = kb.documents["wohnsitz-anmelden"], kb.translations[("wohnsitz-anmelden", "en")]
-    reply = answer_from_translation(page, english, 0.7)
+    reply = answer_from_translation(page, english, [], 0.7)
     assert reply.lang == "en" and reply.service_ids == ["wohnsitz-anmelden"] and reply.confidence == 0.7
     assert reply.text.startswith("**Registering your address") and "two weeks" in reply.text
     assert reply.sources[0].title == english.meta.title and reply.sources[0].date == english.meta.updated
@@ -200,3 +200,20 @@ def test_without_a_translation_the_german_answer_follows_one_sentence_in_the_cit
     assert notice.service_ids == ["fuehrungszeugnis"] and notice.confidence == 0.8  # the turn's outcome is the answer
     assert answer.lang == "de" and answer.text == german.text and answer.sources == german.sources
     assert [(b.title, b.payload) for b in answer.buttons] == [("Bir kişiyle konuşmak istiyorum", "/request_human")]
+
+
+@pytest.mark.parametrize(("lang", "facet", "heading", "fact"), [
+    ("en", "cost", "Fees", "70 euros"), ("tr", "cost", "Ücret", "70 Euro"), ("uk", "cost", "Вартість", "70 євро"),
+    ("ar", "cost", "الرسوم", "70 يورو"), ("en", "documents", "What you need", "current passport"),
+    ("en", "deadline", "How long it takes", "four to six weeks"), ("de-x-ls", "cost", "Kosten", "70 Euro"),
+])
+def test_a_translation_answers_the_asked_fact_first_from_its_own_heading(lang, facet, heading, fact):
+    from bot.dialogue.answers import answer_from_translation
+    from retrieval.kb.knowledge_base import load_knowledge_base
+    from tests.conftest import SAMPLE_KB
+
+    kb = load_knowledge_base(SAMPLE_KB)
+    reply = answer_from_translation(kb.documents["reisepass-beantragen"],
+                                    kb.translations[("reisepass-beantragen", lang)], [facet], None)
+    first, rest = reply.text.split("\n", 1)
+    assert first.endswith(f" – {heading}:**") and fact in rest

@@ -66,6 +66,13 @@ def test_an_english_conversation_with_a_translated_page_and_a_handoff(api, stack
     assert "two weeks" in answer["text"]
     assert answer["sources"][0]["title"] == "Registering your address (moving to or within Musterstadt)"
 
+    # The asked fact first, from the translation's own heading ("how much" is a cost question).
+    reply = bot_messages(say(api, cid, "How much does a new passport cost for an adult?"))
+    if reply[0]["kind"] == "clarify":
+        chosen = next(b for b in reply[0]["buttons"] if "reisepass-beantragen" in b["payload"])
+        reply = bot_messages(say(api, cid, chosen["payload"], chosen["title"]))
+    assert reply[0]["lang"] == "en" and "– Fees:**" in reply[0]["text"] and "70 euros" in reply[0]["text"]
+
     handoff = bot_messages(say(api, cid, "I would like to talk to a person please"))
     assert handoff[-1]["kind"] == "handoff" and handoff[-1]["lang"] == "en"
     assert "member of staff" in handoff[-1]["text"]
