@@ -14,7 +14,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from retrieval.languages import ALL, GERMAN, supported
+from retrieval.languages import GERMAN, supported
 
 LOCALES = Path(__file__).parent / "locales"
 
@@ -28,6 +28,5 @@ def catalogue(lang: str) -> dict[str, str]:
 
 def text(msgid: str, lang: str | None = GERMAN, **values: object) -> str:
     """The message in ``lang`` (German where the catalogue lacks it), with its placeholders filled."""
-    lang = supported(lang) or GERMAN
-    template = catalogue(lang).get(msgid) if lang in ALL else None
-    return (template or catalogue(GERMAN)[msgid]).format(**values)
+    template = catalogue(supported(lang) or GERMAN).get(msgid) or catalogue(GERMAN)[msgid]
+    return template.format(**values)
