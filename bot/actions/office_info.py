@@ -96,7 +96,8 @@ class OfficeInfo(Action):
             level = self.knowledge.searcher.level(result, tracker.lang)
             if level == "answer" and result.top.doc_id != tracker.slot("last_service"):
                 facets = facets_of(tracker.text) or ["where"]
-                return self.services.answer(dispatcher, result.top.doc_id, facets, None, result.confidence, tracker.lang)
+                return self.services.answer(dispatcher, result.top.doc_id, facets, None, result.confidence,
+                                            tracker.lang)
             # Right after "Meinten Sie …?" ("wo muss ich da hin?"): the office of which of those services?
             if (which := self.services.which_of_offered(dispatcher, tracker)) is not None:
                 return which
@@ -145,7 +146,7 @@ def ask_which_office(dispatcher: Dispatcher, offices: list[Office]) -> list[Even
     """'Bürgerbüro' in a city with several: which one? One button per office."""
     shown = offices[:MAX_OFFICE_BUTTONS]
     buttons = [Button(title=o.name, payload="/ask_office" + json.dumps({"office": o.id})) for o in shown]
-    dispatcher.send(BotMessage(kind=Kind.CLARIFY, text="Welche Stelle meinen Sie?", buttons=buttons))
+    dispatcher.send(BotMessage(kind=Kind.CLARIFY, text="Welche Stelle meinen Sie?", buttons=buttons, lang="de"))
     return []
 
 
@@ -153,6 +154,6 @@ def answer_with_office(dispatcher: Dispatcher, office: Office, calendar: OfficeC
                        lead: str | None = None, day: date | None = None) -> list[Event]:
     """Address, today's (or the asked day's) and the week's hours, contact and notes ("Vorsprache mit Termin")."""
     text = office_answer(office, calendar, calendar.now(), day)
-    dispatcher.send(BotMessage(kind=Kind.ANSWER, text=f"{lead}\n{text}" if lead else text,
+    dispatcher.send(BotMessage(kind=Kind.ANSWER, text=f"{lead}\n{text}" if lead else text, lang="de",
                                sources=[Source(title=office.name, url=str(office.url))] if office.url else []))
     return [slot_set("last_office", office.id)]

@@ -112,8 +112,8 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
         links.append(Link(kind="online", url=str(meta.online_service_url), title="Online erledigen"))
     if see_also:
         links.append(Link(kind="related", url=see_also[1], title=see_also[0]))
-    return BotMessage(kind=Kind.ANSWER, text=said, sources=[page_source(doc)], links=links, service_ids=[doc.id],
-                      confidence=None if confidence is None else round(confidence, 3))
+    return BotMessage(kind=Kind.ANSWER, text=said, lang="de", sources=[page_source(doc)], links=links,
+                      service_ids=[doc.id], confidence=None if confidence is None else round(confidence, 3))
 
 
 def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, asked_day: date | None = None) -> str:
@@ -150,10 +150,11 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
     text = f"**{title} – {found[0]}:**\n{shorten(found[1])}" if found else f"**{title}**\n{shorten(translation.body)}"
     links = [Link(kind="booking", url=str(meta.booking_url), title=say("booking", translation.meta.lang))] \
         if meta.booking_url else []
+    lang = translation.meta.lang
     if meta.online_service_url:
-        links.append(Link(kind="online", url=str(meta.online_service_url), title=say("online", translation.meta.lang)))
-    source = Source(url=str(translation.meta.url or meta.url), title=translation.meta.title, date=translation.meta.updated)
-    return BotMessage(kind=Kind.ANSWER, text=text, sources=[source], links=links, service_ids=[doc.id], lang=translation.meta.lang,
+        links.append(Link(kind="online", url=str(meta.online_service_url), title=say("online", lang)))
+    source = Source(url=str(translation.meta.url or meta.url), title=title, date=translation.meta.updated)
+    return BotMessage(kind=Kind.ANSWER, text=text, sources=[source], links=links, service_ids=[doc.id], lang=lang,
                       confidence=None if confidence is None else round(confidence, 3))
 
 

@@ -9,7 +9,7 @@ that every id exists in every language with the same placeholders.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -19,7 +19,7 @@ from retrieval.languages import GERMAN, supported
 LOCALES = Path(__file__).parent / "locales"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     """Message id -> text of one language's catalogue (empty translations left out)."""
     with (LOCALES / f"{lang}.po").open("rb") as f:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -178,7 +178,7 @@ def test_old_payloads_are_rewritten_to_the_reply_contract(db_url):
            "sources": [{"title": "Reisepass", "url": "https://x.org/pass", "updated": "2026-10-14"}],
            "links": {"booking": "https://x.org/termin"}, "see_also": [{"title": "Perso", "url": "https://x.org/p"}],
            "buttons": [], "facets": ["cost"]}
-    cid, now = "alt", datetime.now(timezone.utc)
+    cid, now = "alt", datetime.now(UTC)
     with database.engine.begin() as connection:  # the tables as revision 0001 made them, not today's models
         connection.execute(sa.text("INSERT INTO conversations (id, created_at, updated_at, status, last_seq) "
                                    "VALUES (:id, :now, :now, 'bot', 3)"), {"id": cid, "now": now})
