@@ -10,7 +10,6 @@ Which of these happens is decided by dialogue/service_policy.py; this module bui
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from bot.actions.handoff import offer_handoff
@@ -24,6 +23,7 @@ from bot.i18n.catalogue import text as say
 from bot.live_index import LiveIndex
 from bot.reply import BotMessage, Button, Kind
 from bot.settings import Settings
+from retrieval.index.store import IndexBuild
 from retrieval.kb.documents import Document
 from retrieval.search.searcher import SearchResult, ask_back_options, near_tie_second
 
@@ -62,7 +62,8 @@ class AnswerFromKb(Action):
 
         step = next_step(signals, search)
         if step is Step.ANSWER_CHOSEN:
-            return self.answer(dispatcher, chosen, self.facets(_question_before_buttons(tracker), lang), None, 1.0, lang)
+            asked = self.facets(_question_before_buttons(tracker), lang)
+            return self.answer(dispatcher, chosen, asked, None, 1.0, lang)
         if step is Step.ASK_WHICH_OFFERED:
             return self.ask_which(dispatcher, offered, lang)
         if step is Step.ANSWER_LAST:
@@ -74,7 +75,7 @@ class AnswerFromKb(Action):
             return self.answer(dispatcher, top.doc_id, facets, snippet and (snippet.section, snippet.text),
                                result.confidence, lang, see_also=second and (second.title, second.url))
         if step is Step.ASK_BACK:
-            return clarify(dispatcher, tracker, self.settings, result, build.documents)
+            return clarify(dispatcher, tracker, self.settings, result, build)
         if step is Step.ANSWER_OFFICE:
             return answer_with_office(dispatcher, office, calendar, day=day)
         if step is Step.OFFER_STAFF:
@@ -115,11 +116,11 @@ class AnswerFromKb(Action):
         return self.ask_which(dispatcher, offered, tracker.lang) if offered else None
 
     def ask_which(self, dispatcher: Dispatcher, offered: list[Document], lang: str) -> list[Event]:
-        return offer_services(dispatcher, "which_one", [(d.id, d.meta.title, summary_line(d)) for d in offered], None,
-                              lang)
+        build = self.knowledge.build
+        return offer_services(dispatcher, "which_one", [button_of(build, d.id, lang) for d in offered], None, lang)
 
     def ask_back(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult) -> list[Event]:
-        return clarify(dispatcher, tracker, self.settings, result, self.knowledge.build.documents)
+        return clarify(dispatcher, tracker, self.settings, result, self.knowledge.build)
 
 
 def failed(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result: SearchResult | None,
@@ -162,17 +163,24 @@ class Clarify(Action):
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
         return clarify(dispatcher, tracker, self.settings, self.knowledge.search(tracker.text, lang=tracker.lang),
-                       self.knowledge.build.documents)
+                       self.knowledge.build)
 
 
 def clarify(dispatcher: Dispatcher, tracker: Tracker, settings: Settings, result: SearchResult,
-            documents: Mapping[str, Document]) -> list[Event]:
+            build: IndexBuild) -> list[Event]:
     """Offer the best 2-3 services as buttons, each with a one-line summary, plus "Nichts davon"."""
     if not result.hits:
         return failed(dispatcher, tracker, settings, result)
-    options = [(h.doc_id, h.title, summary_line(documents[h.doc_id]) if h.doc_id in documents else "")
-               for h in ask_back_options(result)]
+    options = [button_of(build, h.doc_id, tracker.lang) for h in ask_back_options(result)
+               if h.doc_id in build.documents]
     return offer_services(dispatcher, "unsure", options, result.confidence, tracker.lang)
+
+
+def button_of(build: IndexBuild, doc_id: str, lang: str) -> tuple[str, str, str]:
+    """(id, title, one-line summary) of a service for a button: from the page's version in ``lang``
+    where it has one, else the German page's."""
+    page = build.translation(doc_id, lang) or build.documents[doc_id]
+    return doc_id, page.meta.title, summary_line(page)
 
 
 def offer_services(dispatcher: Dispatcher, question: str, options: list[tuple[str, str, str]],
