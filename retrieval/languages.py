@@ -12,7 +12,6 @@ GERMAN: Final = "de"
 EASY_GERMAN: Final = "de-x-ls"
 DETECTED: Final = ("de", "en", "tr", "uk", "ar", "pl", "ru", "ro")  # what a message can be detected as
 ALL: Final = (*DETECTED, EASY_GERMAN)
-RIGHT_TO_LEFT: Final = frozenset({"ar"})
 
 # Each language's name in German (for staff) and in itself (for the widget's language menu).
 NAME_IN_GERMAN: Final = {"de": "Deutsch", "de-x-ls": "Leichte Sprache", "en": "Englisch", "tr": "Türkisch",

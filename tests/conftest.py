@@ -90,6 +90,19 @@ def sample_index(real_embedder, tmp_path_factory) -> Path:
     return index_dir
 
 
+def add_staff_user(stack, username: str, display_name: str, password: str, role: str = "staff") -> None:
+    """An account for the console of the running stack, unless it is there already."""
+    from bot.console.auth import hash_password
+    from bot.db import repository as repo
+    from bot.db.session import Database
+
+    db = Database(stack.settings.database_url)
+    with db.session() as s:
+        if not repo.get_user(s, username):
+            repo.create_user(s, username, display_name, hash_password(password), role)
+    db.engine.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

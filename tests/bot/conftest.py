@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import httpx
 import pytest
 
 from bot.live_index import LiveIndex
@@ -19,6 +20,13 @@ class RecordingSink:
 
     def contact_left(self, conversation_id: str, contact: str) -> None:
         self.contacts.append((conversation_id, contact))
+
+
+@pytest.fixture(scope="module")
+def api(stack):
+    """A client of the running product's public API."""
+    with httpx.Client(base_url=stack.app_url, timeout=30) as client:
+        yield client
 
 
 @pytest.fixture

@@ -11,28 +11,17 @@ from datetime import datetime
 import httpx
 import pytest
 
-from bot.console.auth import hash_password
-from bot.db import repository as repo
-from bot.db.session import Database
 from tests.chat_turns import ask
+from tests.conftest import add_staff_user
 
 pytestmark = pytest.mark.model
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)
 
 
 @pytest.fixture(scope="module")
-def api(stack):
-    with httpx.Client(base_url=stack.app_url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def accounts(stack):
-    db = Database(stack.settings.database_url)
-    with db.session() as s:
-        for name, role in (("erika", "staff"), ("eddi", "editor"), ("ada", "admin"), ("lotte", "staff")):
-            repo.create_user(s, name, name.capitalize(), hash_password(f"{name}-geheim-123"), role)
-    db.engine.dispose()
+    for name, role in (("erika", "staff"), ("eddi", "editor"), ("ada", "admin"), ("lotte", "staff")):
+        add_staff_user(stack, name, name.capitalize(), f"{name}-geheim-123", role)
 
 
 def start(api) -> str:

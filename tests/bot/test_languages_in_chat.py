@@ -6,32 +6,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import httpx
 import pytest
 
-from bot.console.auth import hash_password
-from bot.db import repository as repo
-from bot.db.session import Database
 from tests.bot.test_chat_api import login, say, start
 from tests.chat_turns import ask
+from tests.conftest import add_staff_user
 
 pytestmark = pytest.mark.model
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)
 
 
 @pytest.fixture(scope="module")
-def api(stack):
-    with httpx.Client(base_url=stack.app_url, timeout=60) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def staff(stack):
-    db = Database(stack.settings.database_url)
-    with db.session() as s:
-        if not repo.get_user(s, "sprachen"):
-            repo.create_user(s, "sprachen", "Sprachen", hash_password("sprachen-geheim-123"), "staff")
-    db.engine.dispose()
+    add_staff_user(stack, "sprachen", "Sprachen", "sprachen-geheim-123")
     client = login(stack, "sprachen")
     yield client
     client.close()

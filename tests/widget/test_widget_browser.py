@@ -8,38 +8,19 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
-from bot.console.auth import hash_password
-from bot.db import repository as repo
-from bot.db.session import Database
 from tests.chat_turns import ask as ask_api
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, add_staff_user
 from tests.tcp_proxy import TcpProxy
+from tests.widget.conftest import AXE
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-AXE = PROJECT_ROOT / "widget/node_modules/axe-core/axe.min.js"
 SHOTS = PROJECT_ROOT / "var/screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 pytestmark = pytest.mark.model
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)
 GERMAN = "de-DE"  # the browser's language: the widget speaks it (test_widget_languages.py tests the others)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists() or not AXE.exists():
-        pytest.skip("chromium oder axe-core fehlt: scripts/setup-browser-tests ausführen")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -53,11 +34,7 @@ def page(browser, stack):
 
 @pytest.fixture(scope="module")
 def staff_account(stack):
-    db = Database(stack.settings.database_url)
-    with db.session() as s:
-        if not repo.get_user(s, "widgetstaff"):
-            repo.create_user(s, "widgetstaff", "Petra", hash_password("widget-geheim-123"), "staff")
-    db.engine.dispose()
+    add_staff_user(stack, "widgetstaff", "Petra", "widget-geheim-123")
 
 
 def shadow(page, selector: str):

@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.widget.test_widget_browser import AXE, CHROMIUM, ask, axe_violations, open_widget, shadow, shot
+from tests.widget.test_widget_browser import ask, axe_violations, open_widget, shadow, shot
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from pathlib import Path
-
-    from tests.widget.test_widget_browser import ARGS
-    if not Path(CHROMIUM).exists() or not AXE.exists():
-        pytest.skip("chromium oder axe-core fehlt: scripts/setup-browser-tests ausführen")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def page_in(browser, stack, locale: str):
