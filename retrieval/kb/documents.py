@@ -124,7 +124,8 @@ def decode_utf8(raw: bytes, path: Path) -> str:
 def parse_document(path: Path, kb_root: Path) -> tuple[Document, dict[tuple, int]]:
     """Parse one file; raise KnowledgeBaseFileError with every problem found.
 
-    Returns the document and the line of each front-matter key (for cross-file checks).
+    Returns the document and the line of each front-matter key (for cross-file checks), and of the
+    first line of its text under the key ("body",).
     """
     raw = path.read_bytes()
     text = decode_utf8(raw, path).lstrip("\ufeff")
@@ -146,6 +147,8 @@ def parse_document(path: Path, kb_root: Path) -> tuple[Document, dict[tuple, int
     except ValidationError as e:
         raise KnowledgeBaseFileError(validation_findings(e, path, lines, 2)) from None
     body = text[match.end():].strip()
+    rest = text[match.end():]
+    lines[("body",)] = text[: match.end() + len(rest) - len(rest.lstrip())].count("\n") + 1  # where the text starts
     findings = []
     if not body:
         findings.append(Finding(path, text[: match.end()].count("\n") + 1, "Text fehlt: unter dem YAML-Kopf steht kein Inhalt"))

@@ -104,9 +104,7 @@ def _add_translation(kb: KnowledgeBase, doc: Document, path: Path, lines: dict) 
         return
     kb.translations[(base, lang)] = doc
     if lang == EASY_GERMAN:
-        text = path.read_text(encoding="utf-8")
-        first_body_line = text[: text.index(doc.body[:20])].count("\n") + 1 if doc.body[:20] in text else 2
-        kb.findings += readability_warnings(doc.body, path, first_body_line)
+        kb.findings += readability_warnings(doc.body, path, lines.get(("body",), 2))
 
 
 def _warnings(doc: Document, path: Path, lines: dict, today: date) -> list[Finding]:

@@ -45,7 +45,7 @@ def readability_warnings(body: str, path: Path, first_body_line: int) -> list[Fi
     plain = "\n".join(_MARKUP.sub("", line) for line in body.splitlines())
     school_year = textstat.wiener_sachtextformel(plain, 1)
     if school_year > MAX_SCHOOL_YEAR:
-        findings.append(Finding(path, first_body_line, f"Leichte Sprache: Text schwer lesbar (Wiener Sachtextformel "
-                                f"{school_year:.1f}, Ziel höchstens {MAX_SCHOOL_YEAR:.0f}): kürzere Sätze, kürzere Wörter",
-                                "warning"))
+        findings.append(Finding(path, first_body_line, "Leichte Sprache: Text schwer lesbar (Wiener Sachtextformel "
+                                f"{school_year:.1f}, Ziel höchstens {MAX_SCHOOL_YEAR:.0f}): "
+                                "kürzere Sätze, kürzere Wörter", "warning"))
     return findings
