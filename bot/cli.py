@@ -10,12 +10,14 @@ from typing import Annotated, Optional
 
 import typer
 
+from bot.reports import cli as report_cli
 from bot.settings import get_settings
 from retrieval import cli as retrieval_cli
 
 app = typer.Typer(help="Kommunalbot: Bürgerfragen aus der Wissensbasis der Kommune beantworten.",
                   no_args_is_help=True)
 retrieval_cli.register(app)
+report_cli.register(app)
 rasa_app = typer.Typer(help="Rasa-Dialogschicht.", no_args_is_help=True)
 app.add_typer(rasa_app, name="rasa")
 staff_app = typer.Typer(help="Konten der Mitarbeiterkonsole.", no_args_is_help=True)

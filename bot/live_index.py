@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -149,3 +150,22 @@ class LiveIndex:
             return SearchResult(text, text, [], 0.0)
         expanded = searcher.expand(text, lang)
         return searcher.rank(text, expanded, self._query_vector(searcher, expanded), k=10, exclude=exclude)
+
+    # --- for the content gaps (bot/reports/gaps.py) ---
+
+    def gap_vectors(self, questions: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Citizen questions (text, language) as the search embeds them: expanded, query prompt."""
+        searcher = self.searcher
+        return self.embedder.encode_prompted(
+            [("query", searcher.expand(text.strip()[:MAX_QUERY_CHARS], lang)) for text, lang in questions])
+
+    def nearest_pages(self, vectors: np.ndarray) -> list[tuple[str, str, float]]:
+        build = self.build
+        return [(doc_id, build.documents[doc_id].meta.title, score)
+                for doc_id, score in self.searcher.nearest_documents(vectors)]
+
+    def build_id(self) -> str:
+        return self.build.build_id
+
+    def model_name(self) -> str:
+        return self.embedder.name

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import secrets
 from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -39,6 +40,8 @@ from bot.handoff.sink import HandoffSink
 from bot.live_index import LiveIndex
 from bot.rasa import callbacks as rasa_callbacks
 from bot.rasa.client import RasaClient
+from bot.reports.gaps import Gaps
+from bot.reports.summary import Reports
 from bot.settings import Settings, get_settings
 from bot.widget_asset import widget_router
 
@@ -68,8 +71,9 @@ def create_app(settings: Settings | None = None, knowledge: LiveIndex | None = N
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds, token)
         app.state.chat = ChatService(db, app.state.rasa, bus, prepare=holder.message_metadata)
         app.state.console = ConsoleService(db, bus)
+        app.state.reports, app.state.gaps = Reports(db, settings.timezone), Gaps(db, holder)
         app.state.actions = build_actions(holder, settings, sink or DbHandoffSink(db, bus))
-        retention = asyncio.create_task(_retention_loop(db, settings.retention_days))
+        retention = asyncio.create_task(_maintenance_loop(app.state.reports, app.state.gaps, db, settings.retention_days))
         yield
         retention.cancel()
         with suppress(asyncio.CancelledError):
@@ -142,18 +146,23 @@ def _database_status(db: Database) -> dict[str, str]:
         return {"status": "error", "backend": db.engine.dialect.name, "detail": type(e).__name__}
 
 
-def apply_retention(db: Database, days: int) -> int:
+def apply_retention(reports: Reports, db: Database, days: int) -> int:
+    """Store the finished days' figures (they outlive the conversations), then delete what is too old."""
+    reports.roll_up()
     with db.session() as s:
         return repo.delete_older_than(s, days)
 
 
-async def _retention_loop(db: Database, days: int) -> None:
-    """Delete conversations older than the retention period, now and every few hours."""
+async def _maintenance_loop(reports: Reports, gaps: Gaps, db: Database, days: int) -> None:
+    """Now and every few hours: the retention period, and the vectors of new unanswered questions
+    (so that the content gaps page need not compute them while an editor waits)."""
     while True:
         try:
-            removed = await run_in_threadpool(apply_retention, db, days)
+            removed = await run_in_threadpool(apply_retention, reports, db, days)
             if removed:
                 log.info("Aufbewahrungsfrist: %d Gespräche gelöscht", removed)
+            now = datetime.now(UTC)
+            await run_in_threadpool(gaps.remember, now - timedelta(days=days), now)
         except Exception:  # noqa: BLE001 - a failed run is retried next time
-            log.exception("Löschlauf fehlgeschlagen")
+            log.exception("Wartungslauf fehlgeschlagen")
         await asyncio.sleep(RETENTION_INTERVAL_SECONDS)

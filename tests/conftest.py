@@ -180,3 +180,20 @@ def redis_url():
     except redis.ConnectionError as e:
         pytest.skip(f"kein Redis auf 127.0.0.1:6379 erreichbar ({e.__class__.__name__}); auf CI-Maschinen läuft einer")
     return "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(scope="session")
+def stack_history(stack):
+    """The hand-built history of tests/bot/history.py in the running stack's store (once), and an
+    editor account "erika" for the dashboard and the content gaps."""
+    from bot.db import repository as repo
+    from bot.db.session import Database
+    from tests.bot.history import build_history
+
+    add_staff_user(stack, "erika", "Erika", "erika-geheim-123", role="editor")
+    db = Database(stack.settings.database_url)
+    with db.session() as s:
+        staff = repo.get_user(s, "erika")
+    history = build_history(db, staff)
+    db.engine.dispose()
+    return history

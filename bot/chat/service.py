@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from bot import metrics
 from bot.db import repository as repo
-from bot.db.models import Conversation, Message
+from bot.db.models import CONTACT_PLACEHOLDER, Conversation, Message
 from bot.db.session import Database
 from bot.events import EventBus
 from bot.handoff.contact import CONTACT_MARKER, normalise_contact
@@ -87,7 +87,7 @@ class ChatService:
             contact = normalise_contact(text) if asking_contact else None
             if contact:  # given on purpose for a callback: kept apart, only until closed
                 repo.store_callback(s, conversation, contact)
-                to_rasa, stored = CONTACT_MARKER, "[Kontaktangabe für Rückruf]"
+                to_rasa, stored = CONTACT_MARKER, CONTACT_PLACEHOLDER
             elif not text.startswith("/"):  # a button's command says nothing about the language
                 lang = message_language(text, conversation.lang, widget_lang)
             if text.startswith("/") and label:

@@ -29,8 +29,9 @@ from bot.console.auth import (
     start_session,
 )
 from bot.console.reindex import ReindexJob
-from bot.console.service import CLOSE_REASONS, ConflictError, ConsoleService, NotFoundError
-from bot.db.models import StaffUser
+from bot.console.reports import reports_router
+from bot.console.service import ConflictError, ConsoleService, NotFoundError
+from bot.db.models import CLOSE_REASONS, StaffUser
 from bot.settings import Settings
 from retrieval.languages import NAME_IN_GERMAN
 
@@ -157,9 +158,8 @@ def console_router(settings: Settings) -> APIRouter:
         except Exception as e:  # noqa: BLE001 - shown on the page
             manifest = {"error": str(e)}
         check = load_knowledge_base(settings.kb_dir)
-        unanswered = _console(request).unanswered()
         return render(request, "kb.html", user, manifest=manifest, findings=check.findings,
-                      reindex=request.app.state.reindex.status(), unanswered=unanswered)
+                      reindex=request.app.state.reindex.status())
 
     @router.post("/kb/reindex", dependencies=[Depends(check_csrf)])
     def reindex(request: Request, user: Editor) -> Response:
@@ -189,6 +189,7 @@ def _errors() -> Iterator[None]:
 def install(app: FastAPI, settings: Settings) -> None:
     app.state.reindex = ReindexJob(settings)
     app.include_router(console_router(settings))
+    app.include_router(reports_router(render))
     app.mount("/staff/static", StaticFiles(directory=HERE / "static"), name="console-static")
 
     @app.exception_handler(LoginRequired)

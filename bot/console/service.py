@@ -11,14 +11,11 @@ from typing import Any
 
 from bot.console.auth import ROLES
 from bot.db import repository as repo
-from bot.db.models import Conversation, Message, StaffUser
+from bot.db.models import CLOSE_REASONS, Conversation, Message, StaffUser
 from bot.db.session import Database
 from bot.events import EventBus
 from bot.i18n.catalogue import text as say
 from bot.reply import BotMessage, Kind
-
-CLOSE_REASONS = {"erledigt": "Anliegen erledigt", "weitergeleitet": "an Fachamt weitergeleitet",
-                 "rueckruf": "Rückruf vereinbart", "keine_antwort": "keine Rückmeldung", "missbrauch": "Missbrauch/Spam"}
 
 
 class NotFoundError(LookupError):
@@ -125,7 +122,3 @@ class ConsoleService:
             if target.id == acting.id:
                 raise ConflictError("Das eigene Konto kann nicht deaktiviert werden.")
             target.active = not target.active
-
-    def unanswered(self) -> list[dict[str, Any]]:
-        with self.db.session() as s:
-            return repo.unanswered(s)

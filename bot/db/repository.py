@@ -125,31 +125,6 @@ def delete_older_than(s: Session, days: int) -> int:
     return s.execute(delete(Conversation).where(Conversation.updated_at < cutoff)).rowcount
 
 
-def unanswered(s: Session, limit: int = 50) -> list[dict[str, Any]]:
-    """Citizen questions the bot declined, asked back on, or that got negative feedback, by frequency."""
-    bot = select(Message.conversation_id, Message.seq, Message.outcome).where(Message.sender == "bot").subquery()
-    weak = (select(Message.text).join(bot, (bot.c.conversation_id == Message.conversation_id) & (bot.c.seq == Message.seq + 1))
-            .where(Message.sender == "citizen", bot.c.outcome.in_(("decline", "clarify"))))
-    disliked_answers = (select(Message.conversation_id, Message.seq).join(Feedback, Feedback.message_id == Message.id)
-                        .where(Feedback.helpful.is_(False)))
-    disliked = []  # the citizen's question the disliked answer replied to
-    for conversation_id, seq in s.execute(disliked_answers):
-        question = s.scalars(select(Message.text).where(
-            Message.conversation_id == conversation_id, Message.sender == "citizen", Message.seq < seq)
-            .order_by(Message.seq.desc()).limit(1)).first()
-        if question:
-            disliked.append((question,))
-    counts: dict[str, dict[str, Any]] = {}
-    for reason, rows in (("unbeantwortet", s.execute(weak)), ("negatives Feedback", disliked)):
-        for (text,) in rows:
-            key = " ".join(text.lower().split())
-            entry = counts.setdefault(key, {"text": text, "count": 0, "reasons": set()})
-            entry["count"] += 1
-            entry["reasons"].add(reason)
-    ranked = sorted(counts.values(), key=lambda e: (-e["count"], e["text"]))[:limit]
-    return [{**e, "reasons": sorted(e["reasons"])} for e in ranked]
-
-
 # --- staff users -----------------------------------------------------------------------------
 
 def get_user(s: Session, username: str) -> StaffUser | None:

@@ -200,6 +200,24 @@ class Searcher:
                       else uncalibrated_probability(features))
         return SearchResult(query, expanded, hits, confidence, features)
 
+    def nearest_documents(self, vectors: np.ndarray) -> list[tuple[str, float]]:
+        """For each query vector (rows), the page nearest in meaning and its dense score (the mean of
+        the whole page's and its best section's similarity, as in ``rank``). No lexical signal: the
+        vectors may stand for many questions (the centre of a group of them, bot/reports/gaps.py)."""
+        build = self.build
+        if not build.doc_ids or not len(vectors):
+            return []
+        whole = vectors @ build.doc_vectors.T
+        best_chunk = np.full(whole.shape, -1.0, dtype=np.float32)
+        chunk_scores = vectors @ build.chunk_vectors.T
+        for doc_row in range(len(build.doc_ids)):
+            rows = build.chunk_doc == doc_row
+            if rows.any():
+                best_chunk[:, doc_row] = chunk_scores[:, rows].max(axis=1)
+        dense = 0.5 * whole + 0.5 * best_chunk
+        best = dense.argmax(axis=1)
+        return [(build.doc_ids[row], float(dense[i, row])) for i, row in enumerate(best)]
+
     def _rows_of_docs(self, doc_rows: np.ndarray) -> np.ndarray:
         return np.flatnonzero(np.isin(self.build.chunk_doc, doc_rows))
 
