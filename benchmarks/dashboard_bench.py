@@ -130,7 +130,8 @@ def main() -> int:
         db = Database(url)
         with db.session() as s:
             repo.create_user(s, "bench", "Bench", hash_password("bench-geheim-123"), "editor")
-        settings = Settings(database_url=url, session_secret="bench-" + "x" * 30, redis_url=None)
+        # No background embedding of gap questions: it would share the two cores with the views.
+        settings = Settings(database_url=url, session_secret="bench-" + "x" * 30, redis_url=None, gap_vectors_per_run=0)
         with TestClient(create_app(settings)) as client:
             login = client.get("/staff/")
             csrf = re.search(r'name="csrf" value="([^"]+)"', login.text).group(1)

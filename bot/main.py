@@ -73,7 +73,8 @@ def create_app(settings: Settings | None = None, knowledge: LiveIndex | None = N
         app.state.console = ConsoleService(db, bus)
         app.state.reports, app.state.gaps = Reports(db, settings.timezone), Gaps(db, holder)
         app.state.actions = build_actions(holder, settings, sink or DbHandoffSink(db, bus))
-        retention = asyncio.create_task(_maintenance_loop(app.state.reports, app.state.gaps, db, settings.retention_days))
+        retention = asyncio.create_task(_maintenance_loop(app.state.reports, app.state.gaps, db, settings.retention_days,
+                                                        settings.gap_vectors_per_run))
         yield
         retention.cancel()
         with suppress(asyncio.CancelledError):
@@ -153,7 +154,7 @@ def apply_retention(reports: Reports, db: Database, days: int) -> int:
         return repo.delete_older_than(s, days)
 
 
-async def _maintenance_loop(reports: Reports, gaps: Gaps, db: Database, days: int) -> None:
+async def _maintenance_loop(reports: Reports, gaps: Gaps, db: Database, days: int, gap_vectors: int) -> None:
     """Now and every few hours: the retention period, and the vectors of new unanswered questions
     (so that the content gaps page need not compute them while an editor waits)."""
     while True:
@@ -162,7 +163,8 @@ async def _maintenance_loop(reports: Reports, gaps: Gaps, db: Database, days: in
             if removed:
                 log.info("Aufbewahrungsfrist: %d Gespräche gelöscht", removed)
             now = datetime.now(UTC)
-            await run_in_threadpool(gaps.remember, now - timedelta(days=days), now)
+            if gap_vectors:
+                await run_in_threadpool(gaps.remember, now - timedelta(days=days), now, gap_vectors)
         except Exception:  # noqa: BLE001 - a failed run is retried next time
             log.exception("Wartungslauf fehlgeschlagen")
         await asyncio.sleep(RETENTION_INTERVAL_SECONDS)

@@ -48,6 +48,10 @@ class Settings(RetrievalSettings):
     database_url: str = Field("sqlite:///var/kommunalbot.db", validation_alias=AliasChoices(
         "KOMMUNALBOT_DATABASE_URL", "DATABASE_URL", "database_url"))
     retention_days: int = 30
+    # Content gaps: how many new unanswered questions the maintenance run (every six hours) embeds
+    # ahead of the editors' page; 0 = none (then the page embeds them; with several workers, one
+    # worker is enough).
+    gap_vectors_per_run: int = Field(2000, ge=0)
 
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"

@@ -174,10 +174,11 @@ class Gaps:
         vectors = np.stack([np.frombuffer(stored[q.id], dtype=np.float16) for q in questions]).astype(np.float32)
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
 
-    def remember(self, start: datetime, end: datetime) -> int:
-        """Compute the vectors of the period's questions ahead of the first page view (run in the
-        background); returns how many questions have them."""
-        return len(self.vectors(self.questions(start, end)))
+    def remember(self, start: datetime, end: datetime, limit: int) -> int:
+        """Compute the vectors of up to ``limit`` of the period's questions (the newest) ahead of the
+        first page view, in the background; returns how many questions have them now."""
+        questions = self.questions(start, end)[-limit:] if limit else []
+        return len(self.vectors(questions))
 
     def clusters(self, start: datetime, end: datetime, previous_start: datetime,
                  titles: Callable[[str], str] | None = None) -> list[GapCluster]:

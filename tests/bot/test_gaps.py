@@ -158,9 +158,10 @@ def test_gap_vectors_are_computed_once_and_stored(setting, monkeypatch):
     monkeypatch.setattr(knowledge, "gap_vectors", lambda items: calls.append(len(items)) or original(items))
     gap = Gaps(db, knowledge)
     now = datetime.now(UTC)
-    assert gap.remember(now - timedelta(hours=1), now + timedelta(seconds=1)) == 3
+    assert gap.remember(now - timedelta(hours=1), now + timedelta(seconds=1), limit=2) == 2  # the newest two
+    assert gap.remember(now - timedelta(hours=1), now + timedelta(seconds=1), limit=10) == 3
     gap.clusters(now - timedelta(hours=1), now + timedelta(seconds=1), now - timedelta(hours=2))
-    assert calls == [3]  # the page view used the stored vectors
+    assert calls == [2, 1]  # the page view used the stored vectors
 
 
 def test_csv_cells_never_run_as_formulas():
