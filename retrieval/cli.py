@@ -171,6 +171,50 @@ def kb_import_dldb(
                   f"{len(report.warnings)} Warnungen.")
 
 
+@kb_app.command("import-site")
+def kb_import_site(
+    source: Annotated[str, typer.Argument(help="Sitemap-URL (auch Sitemap-Index), Start-URL oder Ordner mit "
+                                               "gespeicherten HTML-Dateien")],
+    out: Annotated[Path, typer.Option("--out", help="Zielordner der Wissensbasis")],
+    include: Annotated[Optional[list[str]], typer.Option("--include", help="Nur URL-Pfade, die dieser reguläre "
+                                                                           "Ausdruck trifft (mehrfach möglich)")] = None,
+    exclude: Annotated[Optional[list[str]], typer.Option("--exclude", help="URL-Pfade, die dieser Ausdruck trifft, "
+                                                                           "weglassen (mehrfach möglich)")] = None,
+    max_pages: Annotated[int, typer.Option("--max-pages", min=1, help="Höchstens so viele Seiten abrufen")] = 2000,
+    delay: Annotated[float, typer.Option("--delay", min=0, help="Sekunden Pause zwischen Anfragen")] = 1.0,
+    user_agent: Annotated[Optional[str], typer.Option("--user-agent", help="User-Agent der Anfragen")] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Seiten löschen, die es auf der Website nicht mehr gibt")] = False,
+) -> None:
+    """Importiert die eigene Website (Sitemap, Start-URL oder gespeicherte HTML-Dateien) als Wissensbasis-Dateien.
+
+    Ein zweiter Lauf ändert nur, was sich auf der Website geändert hat; von Hand bearbeitete Seiten
+    bleiben. Der Bericht für die Redaktion steht danach in ORDNER/import-bericht.html."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from retrieval.kb.site import SiteImportOptions, import_site
+    from retrieval.kb.site.fetch import DEFAULT_USER_AGENT
+
+    options = SiteImportOptions(tuple(include or ()), tuple(exclude or ()), max_pages, delay,
+                                user_agent or DEFAULT_USER_AGENT, prune)
+    with Progress(SpinnerColumn(), TextColumn("{task.completed} Seiten · {task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task("", total=None)
+        try:
+            report = import_site(source, out, options, lambda url: bar.update(task, advance=1, description=url[-70:]))
+        except ValueError as e:
+            err.print(f"[red]{e}[/red]")
+            raise typer.Exit(2) from None
+    for label, count in report.counts().items():
+        console.print(f"{label}: {count}")
+    for label, items in (("fehlgeschlagen", report.failed), ("übersprungen", report.skipped)):
+        for url, reason in items[:20]:
+            err.print(f"{label}: {url}: {reason}", markup=False, highlight=False, soft_wrap=True)
+        if len(items) > 20:
+            err.print(f"… {len(items) - 20} weitere {label} (siehe Bericht)")
+    console.print(f"{report.offices} Dienststellen, {len(report.thin)} Seiten mit wenig Inhalt. "
+                  f"Bericht: {out / 'import-bericht.html'}. Weiter: kommunalbot kb check {out}", soft_wrap=True)
+
+
 @kb_app.command("builds")
 def kb_builds(kb_dir: KbDir = None) -> None:
     """Listet die gespeicherten Index-Stände einer Wissensbasis; der aktive ist markiert."""

@@ -59,6 +59,8 @@ class FrontMatter(BaseModel):
     offices: list[NonEmpty] = []
     forms: list[Link] = []
     links: list[Link] = []
+    # "site": written by `kommunalbot kb import-site`; a re-import updates it unless edited by hand.
+    source: Literal["site"] | None = None
     is_translation: ClassVar[bool] = False
 
     _comma_lists = field_validator("keywords", "documents", "offices", mode="before")(_accept_comma_list)
