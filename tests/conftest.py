@@ -185,15 +185,15 @@ def redis_url():
 @pytest.fixture(scope="session")
 def stack_history(stack):
     """The hand-built history of tests/bot/history.py in the running stack's store (once), and an
-    editor account "erika" for the dashboard and the content gaps."""
+    editor account "rita" for the dashboard and the content gaps."""
     from bot.db import repository as repo
     from bot.db.session import Database
     from tests.bot.history import build_history
 
-    add_staff_user(stack, "erika", "Erika", "erika-geheim-123", role="editor")
+    add_staff_user(stack, "rita", "Rita", "rita-geheim-123", role="editor")
     db = Database(stack.settings.database_url)
     with db.session() as s:
-        staff = repo.get_user(s, "erika")
+        staff = repo.get_user(s, "rita")
     history = build_history(db, staff)
     db.engine.dispose()
     return history

@@ -31,7 +31,7 @@ def test_staff_without_the_editor_role_are_refused(stack, stack_history):
 
 
 def test_dashboard_shows_the_figures_with_tables_and_csv(stack, stack_history):
-    editor = login(stack, "erika")
+    editor = login(stack, "rita")
     page = editor.get("/staff/dashboard", params={"from": "2026-11-02", "to": "2026-11-03"})
     assert page.status_code == 200
     html = page.text
@@ -50,7 +50,7 @@ def test_dashboard_shows_the_figures_with_tables_and_csv(stack, stack_history):
 
 
 def test_gaps_page_groups_marks_and_exports(stack, stack_history):
-    editor = login(stack, "erika")
+    editor = login(stack, "rita")
     html = editor.get("/staff/gaps", params={"days": 90}).text
     assert "Inhaltslücken" in html and "Gruppen unbeantworteter Fragen" in html
     ids = re.findall(r'<tr id="(g\d+)"', html)

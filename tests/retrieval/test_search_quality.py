@@ -25,14 +25,16 @@ def searcher(real_embedder, sample_index) -> Searcher:
     [
         # Measured with the calibration of 2026-12-06 (answer threshold by the rule "at most 2 %
         # answered wrongly", docs/retrieval.md): correct top-1 answers that stay confident, and
-        # off-topic questions that are not. The floors guard against regressions.
+        # off-topic questions that are not. The floors guard against regressions, with about two
+        # questions of room: the 8-bit model's numbers differ slightly between CPUs with and
+        # without VNNI (on Z3, without: 74.5 % and 83.3 % confident on the last two sets).
         # Short questions: 0.929 top-1, 89 % confident, 95 % of off-topic unsure.
         ("musterstadt_questions.jsonl", 70, 20, 0.85, 0.9),
         # Written the way citizens write: context first, then the question, colloquial: 0.927 top-1,
         # 76 % confident (the rule trades some of them for no confident off-topic answer), 100 %.
-        ("musterstadt_citizen_questions.jsonl", 55, 10, 0.75, 0.9),
+        ("musterstadt_citizen_questions.jsonl", 55, 10, 0.70, 0.9),
         # Typed in a hurry: typos, no umlauts ("fuehrungszeugnis", "Persoanlausweis"): 0.920, 87 %.
-        ("musterstadt_typo_questions.jsonl", 25, 0, 0.85, 0.0),
+        ("musterstadt_typo_questions.jsonl", 25, 0, 0.78, 0.0),
     ],
 )
 def test_quality_floor_on_sample_questions(searcher, questions, n_service, n_off_topic, confident_floor,

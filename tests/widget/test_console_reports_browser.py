@@ -14,8 +14,8 @@ def editor_page(browser, stack, stack_history):
     context = browser.new_context(base_url=stack.app_url, bypass_csp=True, locale="de-DE")  # only to inject axe
     page = context.new_page()
     page.goto("/staff/")
-    page.fill("#username", "erika")
-    page.fill("#password", "erika-geheim-123")
+    page.fill("#username", "rita")
+    page.fill("#password", "rita-geheim-123")
     page.click("button[type=submit]")
     yield page
     context.close()
