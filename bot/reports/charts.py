@@ -44,7 +44,7 @@ def columns(labels: list[str], series: dict[str, list[int]], caption_id: str) ->
     n = max(len(labels), 1)
     totals = [sum(values[i] for values in series.values()) for i in range(len(labels))]
     top = max(totals, default=0) or 1
-    legend_height = 22 * ((len(series) + 2) // 3)
+    legend_height = 22 * ((len(series) + 1) // 2)  # two legend entries per line: the labels are long
     plot_height, left, bottom = 180, 44, 22
     height = plot_height + bottom + legend_height + PADDING * 2
     step = (WIDTH - left - PADDING) / n
@@ -68,7 +68,7 @@ def columns(labels: list[str], series: dict[str, list[int]], caption_id: str) ->
         parts.append(f'<text x="{x:.1f}" y="{PADDING + plot_height + 16}" text-anchor="middle" '
                      f'class="axis">{escape(labels[i][:10])}</text>')
     for j, (name, colour) in enumerate(zip(series, BAR_COLOURS)):
-        x, y = left + (j % 3) * 200, PADDING + plot_height + bottom + 8 + 22 * (j // 3)
+        x, y = left + (j % 2) * 290, PADDING + plot_height + bottom + 8 + 22 * (j // 2)
         parts.append(f'<rect x="{x}" y="{y}" width="12" height="12" fill="{colour}"/>'
                      f'<text x="{x + 18}" y="{y + 11}">{escape(name)}</text>')
     parts.append("</svg>")
