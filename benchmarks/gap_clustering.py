@@ -197,7 +197,7 @@ def scale(knowledge: LiveIndex, n: int, own: list[str], cache: Path | None) -> d
                                                  for i, v in enumerate(vectors)}, knowledge.model_name())
         started = time.perf_counter()
         clusters = Gaps(db, knowledge).clusters(now - timedelta(days=30), now + timedelta(minutes=1),
-                                                now - timedelta(days=60))
+                                                now - timedelta(days=60)).clusters
         grouping_s = round(time.perf_counter() - started, 1)
         db.engine.dispose()
     return {"questions": len(texts), "source": "MASSIVE-de" if (SHARED / "massive-de").is_dir() else "own",

@@ -20,7 +20,7 @@ from bot.console.auth import check_csrf, require
 from bot.db.models import StaffUser
 from bot.reports import charts
 from bot.reports.figures import OUTCOMES, local_range
-from bot.reports.gaps import GapCluster, Gaps
+from bot.reports.gaps import PAGE_VIEW_EMBEDDINGS, GapCluster, GapGroups, Gaps
 from bot.reports.summary import PERIODS, Period, Reports, Summary, Table
 
 Editor = Annotated[StaffUser, Depends(require("editor"))]
@@ -120,19 +120,19 @@ def reports_router(render) -> APIRouter:  # noqa: ANN001 - the console's render 
             raise HTTPException(404, "Diese Tabelle gibt es nicht.")
         return csv_response(table_csv(tables[table_id]), f"kommunalbot-{table_id}-{period.first}-{period.last}.csv")
 
-    def clusters_of(request: Request, period: Period) -> list[GapCluster]:
+    def clusters_of(request: Request, period: Period) -> GapGroups:
         gaps: Gaps = request.app.state.gaps
         zone = request.app.state.reports.zone
         start, end = local_range(period.first, period.last, zone)
-        return gaps.clusters(start, end, start - (end - start), _title_of(request))
+        return gaps.clusters(start, end, start - (end - start), _title_of(request), PAGE_VIEW_EMBEDDINGS)
 
     @router.get("/gaps", response_class=HTMLResponse)
     def gap_list(request: Request, user: Editor, days: Annotated[int | None, Query()] = 30,
                  first: Annotated[str | None, Query(alias="from", max_length=10)] = None,
                  last: Annotated[str | None, Query(alias="to", max_length=10)] = None) -> HTMLResponse:
         period = chosen(request, days, first, last, "day")
-        clusters = clusters_of(request, period)
-        return render(request, "gaps.html", user, clusters=clusters, period=period,
+        groups = clusters_of(request, period)
+        return render(request, "gaps.html", user, clusters=groups.clusters, waiting=groups.waiting, period=period,
                       params=period_params(days, first, last), periods=PERIODS, urlencode=urlencode,
                       done=request.query_params.get("erledigt"))
 
@@ -141,7 +141,7 @@ def reports_router(render) -> APIRouter:  # noqa: ANN001 - the console's render 
                 first: Annotated[str | None, Query(alias="from", max_length=10)] = None,
                 last: Annotated[str | None, Query(alias="to", max_length=10)] = None) -> Response:
         period = chosen(request, days, first, last, "day")
-        return csv_response(gaps_csv(clusters_of(request, period)),
+        return csv_response(gaps_csv(clusters_of(request, period).clusters),
                             f"kommunalbot-inhaltsluecken-{period.first}-{period.last}.csv")
 
     @router.post("/gaps/{cluster_id}/handled", dependencies=[Depends(check_csrf)])
@@ -149,7 +149,7 @@ def reports_router(render) -> APIRouter:  # noqa: ANN001 - the console's render 
                 days: Annotated[int | None, Form()] = None, first: Annotated[str | None, Form(max_length=10)] = None,
                 last: Annotated[str | None, Form(max_length=10)] = None) -> Response:
         period = chosen(request, days, first, last, "day")
-        cluster = next((c for c in clusters_of(request, period) if c.id == cluster_id), None)
+        cluster = next((c for c in clusters_of(request, period).clusters if c.id == cluster_id), None)
         if cluster is None:
             raise HTTPException(409, "Diese Gruppe hat sich inzwischen geändert. Bitte die Seite neu laden.")
         request.app.state.gaps.mark_handled(cluster, user.display_name, note)

@@ -75,7 +75,7 @@ def gaps(since: Since = 30, as_json: AsJson = False) -> None:
     start, end = local_range(period.first, period.last, reports.zone)
     titles = {doc_id: doc.meta.title for doc_id, doc in knowledge.build.documents.items()}
     try:
-        clusters = Gaps(db, knowledge).clusters(start, end, start - (end - start), lambda d: titles.get(d, d))
+        clusters = Gaps(db, knowledge).clusters(start, end, start - (end - start), lambda d: titles.get(d, d)).clusters
     finally:
         db.engine.dispose()
     if as_json:

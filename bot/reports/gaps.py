@@ -38,6 +38,7 @@ MAX_QUESTIONS = 20_000  # the newest ones; the distance matrix grows with the sq
 # A group whose nearest page scores at least this is about that page (the wording is missing, not
 # the page); below it the page is missing. Measured on the same set (benchmarks/gap_clustering.py).
 PAGE_COVERS_SCORE = 0.54
+PAGE_VIEW_EMBEDDINGS = 500  # at most this many questions embedded while an editor waits (~13 s on 2 cores)
 MIN_EXAMPLES_SIZE = 3  # examples only from groups this large: no single citizen is quotable
 EXAMPLES = 3
 
@@ -100,6 +101,12 @@ class GapCluster:
                 "reasons": dict(self.reasons().most_common())}
 
 
+@dataclass
+class GapGroups:
+    clusters: list[GapCluster]
+    waiting: int = 0  # questions of the period still without a vector (see Gaps.clusters)
+
+
 class Knowledge(Protocol):
     """What the gaps need of the live index (bot/live_index.LiveIndex)."""
 
@@ -154,12 +161,17 @@ class Gaps:
         questions = sorted((q for q in found.values() if q.text.strip()), key=lambda q: q.id)
         return questions[-MAX_QUESTIONS:]
 
-    def vectors(self, questions: Sequence[GapQuestion]) -> np.ndarray:
-        """The questions' search vectors: stored ones, the others computed now and stored."""
+    def vectors(self, questions: Sequence[GapQuestion], embed_at_most: int | None = None
+                ) -> tuple[list[GapQuestion], np.ndarray]:
+        """The questions that have a search vector, and those vectors: stored ones, and up to
+        ``embed_at_most`` missing ones (the newest) computed now and stored; the rest wait for the
+        maintenance run."""
         model = self.knowledge.model_name()
         with self.db.session() as s:
             stored = reporting.question_vectors(s, [q.id for q in questions], model)
         missing = [q for q in questions if q.id not in stored]
+        if embed_at_most is not None:
+            missing = missing[len(missing) - embed_at_most:] if embed_at_most else []
         if missing:
             computed = self.knowledge.gap_vectors([(q.text, q.lang) for q in missing])
             new = {q.id: v.astype(np.float16).tobytes() for q, v in zip(missing, computed)}
@@ -169,27 +181,31 @@ class Gaps:
             except IntegrityError:  # another worker stored them meanwhile; ours are the same
                 pass
             stored.update(new)
-        if not questions:
-            return np.zeros((0, 0), dtype=np.float32)
-        vectors = np.stack([np.frombuffer(stored[q.id], dtype=np.float16) for q in questions]).astype(np.float32)
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        ready = [q for q in questions if q.id in stored]
+        if not ready:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        vectors = np.stack([np.frombuffer(stored[q.id], dtype=np.float16) for q in ready]).astype(np.float32)
+        return ready, vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
 
     def remember(self, start: datetime, end: datetime, limit: int) -> int:
-        """Compute the vectors of up to ``limit`` of the period's questions (the newest) ahead of the
-        first page view, in the background; returns how many questions have them now."""
-        questions = self.questions(start, end)[-limit:] if limit else []
-        return len(self.vectors(questions))
+        """Compute the vectors of up to ``limit`` more of the period's questions (the newest) ahead of
+        the page view, in the background; returns how many questions have them now."""
+        return len(self.vectors(self.questions(start, end), embed_at_most=limit)[0])
 
     def clusters(self, start: datetime, end: datetime, previous_start: datetime,
-                 titles: Callable[[str], str] | None = None) -> list[GapCluster]:
+                 titles: Callable[[str], str] | None = None, embed_at_most: int | None = None) -> GapGroups:
         """The groups of the period start..end, largest first; ``previous_start``..start is the period
-        they are compared with."""
-        current = self.questions(start, end)
-        earlier = self.questions(previous_start, start)
-        everything = current + earlier
+        they are compared with. ``embed_at_most``: embed no more than this many questions now (a page
+        view must not wait minutes); questions still without a vector are counted as waiting."""
+        current_all = self.questions(start, end)
+        earlier_all = self.questions(previous_start, start)
+        current, current_vectors = self.vectors(current_all, embed_at_most)
+        earlier, earlier_vectors = self.vectors(earlier_all, 0 if embed_at_most is not None else None)
+        waiting = len(current_all) - len(current)
         if not current:
-            return []
-        vectors = self.vectors(everything)
+            return GapGroups([], waiting)
+        everything = current + earlier
+        vectors = np.concatenate([current_vectors, earlier_vectors]) if earlier else current_vectors
         labels = cluster_labels(vectors)
         clusters: list[GapCluster] = []
         for label in sorted(set(labels[: len(current)].tolist())):
@@ -209,7 +225,7 @@ class Gaps:
             if cluster.page is not None and titles is not None and cluster.page.title == cluster.page.id:
                 cluster.page = NearestPage(cluster.page.id, titles(cluster.page.id), cluster.page.score)
         self._apply_reviews(clusters)
-        return sorted(clusters, key=lambda c: (-c.size, -c.trend, c.id))
+        return GapGroups(sorted(clusters, key=lambda c: (-c.size, -c.trend, c.id)), waiting)
 
     def _apply_reviews(self, clusters: list[GapCluster]) -> None:
         """A group near a handled one (within the clustering threshold) is that group: handled, or

@@ -123,7 +123,7 @@ def test_handled_groups_and_groups_that_come_back(setting, tmp_path):
 
     def groups() -> list[GapCluster]:
         moment = datetime.now(UTC) + timedelta(seconds=1)
-        return gap.clusters(moment - timedelta(days=1), moment, moment - timedelta(days=2))
+        return gap.clusters(moment - timedelta(days=1), moment, moment - timedelta(days=2)).clusters
 
     pool, other = groups()
     assert pool.size == 3 and sorted(pool.examples) == sorted(POOL) and pool.status == gaps.OPEN
@@ -162,6 +162,16 @@ def test_gap_vectors_are_computed_once_and_stored(setting, monkeypatch):
     assert gap.remember(now - timedelta(hours=1), now + timedelta(seconds=1), limit=10) == 3
     gap.clusters(now - timedelta(hours=1), now + timedelta(seconds=1), now - timedelta(hours=2))
     assert calls == [2, 1]  # the page view used the stored vectors
+
+
+def test_a_page_view_embeds_only_a_few_questions_and_says_how_many_wait(setting):
+    _, db, knowledge = setting
+    for text in POOL:
+        talk(db, text, script={t: ([DECLINE], "ask_service") for t in POOL})
+    now = datetime.now(UTC)
+    groups = Gaps(db, knowledge).clusters(now - timedelta(hours=1), now + timedelta(seconds=1),
+                                          now - timedelta(hours=2), embed_at_most=2)
+    assert groups.waiting == 1 and sum(c.size for c in groups.clusters) == 2  # the newest two
 
 
 def test_csv_cells_never_run_as_formulas():
