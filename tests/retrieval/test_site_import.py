@@ -156,3 +156,24 @@ def test_cli_imports_and_reports(site, tmp_path):
     assert "neu: 1" in result.stdout and "import-bericht.html" in result.stdout
     bad = CliRunner().invoke(app, ["kb", "import-site", "kein/ordner", "--out", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "weder eine URL" in bad.output
+
+
+def test_government_service_data_fills_a_page_with_little_text(tmp_path):
+    import json as jsonlib
+
+    from tests.retrieval.site_fixture import wrap
+
+    service = {"@context": "https://schema.org", "@type": "GovernmentService", "name": "Bewohnerparkausweis",
+               "description": "<p>Mit dem Bewohnerparkausweis parken Sie in Ihrer Zone ohne Parkschein. Er gilt "
+                              "ein Jahr und wird online oder im Bürgerbüro beantragt.</p>",
+               "offers": {"@type": "Offer", "price": "30.00", "priceCurrency": "EUR"}}
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "parken.html").write_text(wrap("Bewohnerparkausweis", "<h1>Bewohnerparkausweis</h1>",
+                                             head='<link rel="canonical" href="https://www.teststadt.example/parken.html">'
+                                                  f'<script type="application/ld+json">{jsonlib.dumps(service)}</script>'),
+                                        encoding="utf-8")
+    import_site(str(folder), tmp_path / "kb", SiteImportOptions())
+    meta, body = pages(tmp_path / "kb")["parken"]
+    assert meta["title"] == "Bewohnerparkausweis" and meta["fees"] == "30.00 EUR"
+    assert "parken Sie in Ihrer Zone ohne Parkschein" in body
