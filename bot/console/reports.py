@@ -63,8 +63,16 @@ def csv_response(rows: list[list[object]], filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+def german_number(value: object) -> object:
+    """50.0 -> "50,0", 1234 -> "1.234": as German spreadsheets and readers expect; text stays text."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    text = f"{value:,.1f}" if isinstance(value, float) else f"{value:,d}"
+    return text.translate(str.maketrans(",.", ".,"))
+
+
 def table_csv(table: Table) -> list[list[object]]:
-    return [table.columns, *table.rows]
+    return [table.columns, *([german_number(cell) for cell in row] for row in table.rows)]
 
 
 def gaps_csv(clusters: list[GapCluster]) -> list[list[object]]:

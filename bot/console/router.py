@@ -29,7 +29,7 @@ from bot.console.auth import (
     start_session,
 )
 from bot.console.reindex import ReindexJob
-from bot.console.reports import reports_router
+from bot.console.reports import german_number, reports_router
 from bot.console.service import ConflictError, ConsoleService, NotFoundError
 from bot.db.models import CLOSE_REASONS, StaffUser
 from bot.settings import Settings
@@ -38,6 +38,7 @@ from retrieval.languages import NAME_IN_GERMAN
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["language_name"] = lambda lang: NAME_IN_GERMAN.get(lang or "de", lang)
+templates.env.filters["num"] = german_number
 QUEUES = {"waiting": "Wartend", "mine": "Meine", "open": "Alle offenen", "closed": "Abgeschlossen",
           "callbacks": "Rückrufwünsche"}
 STATUS_TEXT = {"bot": "beim Bot", "waiting": "wartet auf Team", "staff": "vom Team übernommen", "closed": "abgeschlossen"}

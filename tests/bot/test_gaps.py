@@ -181,6 +181,14 @@ def test_csv_cells_never_run_as_formulas():
     assert "'=HYPERLINK" in body and "'+49 170" in body and response.media_type.startswith("text/csv")
 
 
+def test_dashboard_tables_use_german_numbers_in_csv():
+    from bot.console.reports import table_csv
+    from bot.reports.summary import Table
+
+    rows = table_csv(Table("t", "Titel", ["Ergebnis", "Anzahl", "Anteil in %"], [["direkt", 1234, 28.57]]))
+    assert rows == [["Ergebnis", "Anzahl", "Anteil in %"], ["direkt", "1.234", "28,6"]]
+
+
 def test_report_gaps_cli_writes_every_question_as_json(setting, monkeypatch):
     from typer.testing import CliRunner
 

@@ -40,7 +40,7 @@ def test_dashboard_shows_the_figures_with_tables_and_csv(stack, stack_history):
     assert "direkt beantwortet" in html and "Englisch" in html
     table = rows_of(editor.get("/staff/dashboard/ergebnisse.csv", params={"from": "2026-11-02", "to": "2026-11-03"}))
     assert table[0] == ["Ergebnis", "Anzahl", "Anteil in %"]
-    assert ["direkt beantwortet", "2", "28.6"] in table and ["Rückfrage ohne Erfolg", "1", "14.3"] in table
+    assert ["direkt beantwortet", "2", "28,6"] in table and ["Rückfrage ohne Erfolg", "1", "14,3"] in table
     weekly = rows_of(editor.get("/staff/dashboard/nutzung.csv", params={"from": "2026-11-02", "to": "2026-11-03",
                                                                          "by": "week"}))
     assert weekly[1:] == [["KW 45/2026", "5", "8"]]
