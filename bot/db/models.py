@@ -147,7 +147,6 @@ class GapReview(Base):
     handled_by: Mapped[str] = mapped_column(String(120))
     handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     kb_build: Mapped[str] = mapped_column(String(80))
-    label: Mapped[str] = mapped_column(String(200), default="")  # the nearest page's title or "neue Seite" then
 
 
 class QuestionVector(Base):

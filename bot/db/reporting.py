@@ -97,11 +97,6 @@ def store_day(s: Session, day: date, figures: Iterable[tuple[str, str, int]]) ->
     s.flush()
 
 
-def forget_days(s: Session, first: date, last: date) -> int:
-    """Remove stored figures (after a correction of the counting, so that they are rolled up again)."""
-    return s.execute(delete(ReportDay).where(and_(ReportDay.day >= first, ReportDay.day <= last))).rowcount
-
-
 # --- content gaps -----------------------------------------------------------------------------
 
 def gap_questions(s: Session, start: datetime, end: datetime) -> Sequence[Row[Any]]:

@@ -14,7 +14,7 @@ from bot.db.models import CallbackContact, Conversation, Feedback, Message, Staf
 OPEN_STATUSES = ("waiting", "staff")
 
 
-def _as_utc(moment: datetime | None) -> datetime | None:
+def as_utc(moment: datetime | None) -> datetime | None:
     # SQLite returns naive datetimes; everything we store is UTC.
     return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
@@ -143,5 +143,5 @@ def create_user(s: Session, username: str, display_name: str, password_hash: str
 
 
 def locked(user: StaffUser) -> bool:
-    until = _as_utc(user.locked_until)
+    until = as_utc(user.locked_until)
     return until is not None and until > utcnow()

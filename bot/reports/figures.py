@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.db import reporting
+from bot.db.repository import as_utc
 from bot.dialogue.facets import facets_of
 
 DayCounts = Counter[tuple[date, str, str]]
@@ -96,8 +97,3 @@ def count_days(s: Session, first: date, last: date, zone: ZoneInfo) -> DayCounts
     for closed, reason in reporting.closes(s, start, end):
         counts[day(closed), "closed", reason or "ohne"] += 1
     return counts
-
-
-def as_utc(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything stored is UTC.
-    return moment.replace(tzinfo=ZoneInfo("UTC")) if moment.tzinfo is None else moment

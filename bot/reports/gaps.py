@@ -25,8 +25,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import reporting
 from bot.db.models import GapReview
+from bot.db.repository import as_utc
 from bot.db.session import Database
-from bot.reports.figures import as_utc
 
 # Measured on benchmarks/data/gap_questions_fit.jsonl with google/embeddinggemma-300m (the
 # threshold of the best adjusted Rand index; benchmarks/gap_clustering.py). Another model needs
@@ -250,8 +250,7 @@ class Gaps:
         with self.db.session() as s:
             reporting.add_gap_review(s, GapReview(
                 centroid=[round(float(x), 6) for x in cluster.centroid], model=self.knowledge.model_name(),
-                note=note.strip()[:2000], handled_by=by, kb_build=self.knowledge.build_id(),
-                label=cluster.suggestion_text()[:200]))
+                note=note.strip()[:2000], handled_by=by, kb_build=self.knowledge.build_id()))
 
 
 def _lang(payload: dict | None) -> str:

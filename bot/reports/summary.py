@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import reporting
 from bot.db.models import CLOSE_REASONS
+from bot.db.repository import as_utc
 from bot.db.session import Database
-from bot.reports.figures import FACET_NAMES, OUTCOMES, DayCounts, as_utc, bucket_value, count_days
+from bot.reports.figures import FACET_NAMES, OUTCOMES, DayCounts, bucket_value, count_days
 from retrieval.languages import NAME_IN_GERMAN
 
 PERIODS = (7, 30, 90)

@@ -15,11 +15,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from markdownify import markdownify
 from pydantic import ValidationError
 from slugify import slugify
 
 from retrieval.kb.documents import FrontMatter, Link, render_document
+from retrieval.kb.html_markdown import html_to_markdown
 from retrieval.kb.offices import Address, Office, dump_offices
 
 FALLBACK_URL = "https://service.example.invalid/"
@@ -33,16 +33,6 @@ class ImportReport:
 
     def warn(self, record_id: str, message: str) -> None:
         self.warnings.append(f"{record_id}: {message}")
-
-
-def html_to_markdown(html: str | None) -> str:
-    if not html:
-        return ""
-    text = markdownify(html, heading_style="ATX", bullets="-", strip=["img", "script", "style"])
-    text = text.replace("\u200b", "").replace("\xa0", " ")
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip()
 
 
 def _date_of(value: str | None) -> date | None:

@@ -37,7 +37,6 @@ def upgrade() -> None:
         sa.Column("handled_by", sa.String(120), nullable=False),
         sa.Column("handled_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("kb_build", sa.String(80), nullable=False),
-        sa.Column("label", sa.String(200), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_gap_reviews")),
     )
     op.create_table(

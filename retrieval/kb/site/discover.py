@@ -97,7 +97,7 @@ def from_sitemap(client: SiteClient, sitemap: str, wanted: UrlFilter, max_pages:
         try:
             fetched = client.fetch(url)
         except FetchError as e:
-            problem(url, "skipped" if str(e).startswith(("kein HTML", "robots")) else "failed", str(e))
+            problem(url, "skipped" if e.skipped else "failed", str(e))
             continue
         yield RawPage(fetched.url, decode(fetched.body, fetched.charset), lastmod, fetched.last_modified)
 
@@ -126,7 +126,7 @@ def from_start_url(client: SiteClient, start: str, wanted: UrlFilter, max_pages:
         try:
             fetched = client.fetch(url)
         except FetchError as e:
-            problem(url, "skipped" if str(e).startswith(("kein HTML", "robots", "anderer Host")) else "failed", str(e))
+            problem(url, "skipped" if e.skipped else "failed", str(e))
             continue
         fetched_pages += 1
         html = decode(fetched.body, fetched.charset)

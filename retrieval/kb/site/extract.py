@@ -21,9 +21,9 @@ from urllib.parse import urljoin, urlsplit
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
-from markdownify import markdownify
 from slugify import slugify
 
+from retrieval.kb.html_markdown import html_to_markdown
 from retrieval.kb.offices import Address, Office
 
 MONTHS = {m: i for i, m in enumerate(("januar", "februar", "märz", "april", "mai", "juni", "juli", "august",
@@ -89,12 +89,7 @@ def types_of(item: dict[str, Any]) -> set[str]:
 def text_of(value: Any) -> str:
     if isinstance(value, dict):
         value = value.get("text") or value.get("name") or ""
-    return to_markdown(str(value or "")) if "<" in str(value or "") else str(value or "").strip()
-
-
-def to_markdown(html: str) -> str:
-    text = markdownify(html, heading_style="ATX", bullets="-", strip=["img", "script", "style"]).replace("\xa0", " ")
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    return html_to_markdown(str(value or "")) if "<" in str(value or "") else str(value or "").strip()
 
 
 def updated_of(text: str, tree: Any, sitemap_lastmod: str | None, last_modified: str | None) -> tuple[date, str]:
@@ -155,7 +150,7 @@ def keywords_of(tree: Any, title: str, url: str) -> list[str]:
 
 
 def links_in(tree: Any, url: str, pattern: re.Pattern[str]) -> str | None:
-    for anchor in tree.xpath("//main//a[@href] | //article//a[@href] | //*[@role='main']//a[@href] | //a[@href]"):
+    for anchor in tree.xpath("//a[@href]"):
         label = " ".join(anchor.text_content().split())
         href = urljoin(url, anchor.get("href"))
         if pattern.search(label) and href.startswith("http"):

@@ -28,7 +28,12 @@ class Fetched:
 
 
 class FetchError(Exception):
-    """Why a URL could not be imported (the message is shown in the report)."""
+    """Why a URL could not be imported (the message is shown in the report). ``skipped``: left out
+    on purpose (robots.txt, not HTML), not a failure of the site."""
+
+    def __init__(self, reason: str, skipped: bool = False):
+        super().__init__(reason)
+        self.skipped = skipped
 
 
 class SiteClient:
@@ -72,8 +77,9 @@ class SiteClient:
     def fetch(self, url: str, html_only: bool = True) -> Fetched:
         """The page at ``url``; raises FetchError with a reason for the report."""
         if not self.allowed(url):
-            raise FetchError("robots.txt verbietet den Abruf" if urlsplit(url).hostname in self.hosts
-                             else "anderer Host")
+            if urlsplit(url).hostname in self.hosts:
+                raise FetchError("robots.txt verbietet den Abruf", skipped=True)
+            raise FetchError("anderer Host")
         self._pause()
         try:
             with self._client.stream("GET", url) as response:
@@ -84,7 +90,7 @@ class SiteClient:
                     raise FetchError(f"HTTP {response.status_code}")
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
                 if html_only and content_type and content_type not in HTML_TYPES:
-                    raise FetchError(f"kein HTML ({content_type})")
+                    raise FetchError(f"kein HTML ({content_type})", skipped=True)
                 body = bytearray()
                 for chunk in response.iter_bytes():
                     body.extend(chunk)
