@@ -32,8 +32,9 @@ thresholds, chosen by the same rules on questions in those languages, with the f
     .venv/bin/python benchmarks/calibrate.py --other-languages [--munich-kb DIR]
 
 Data: benchmarks/data/musterstadt_multilingual_calibration.jsonl (written for this, apart from the
-multilingual test sets) and the English questions of the own sets above (their ``lang`` field),
-each source weighted equally. Adds ``other_languages`` to the calibration file.
+multilingual test sets), benchmarks/data/munich_multilingual_fit.jsonl (seven languages over the
+Munich pages, written to extend the lexicon) and the English questions of the own sets above
+(their ``lang`` field), each source weighted equally. Adds ``other_languages`` to the calibration file.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OWN_SETS = (ROOT / "benchmarks/data/musterstadt_calibration.jsonl", ROOT / "benchmarks/data/musterstadt_citizens.jsonl")
 MUNICH_OWN = ROOT / "benchmarks/data/munich_citizens.jsonl"  # written by us from the Munich pages
 OTHER_LANGUAGES = ROOT / "benchmarks/data/musterstadt_multilingual_calibration.jsonl"
+MUNICH_OTHER_LANGUAGES = ROOT / "benchmarks/data/munich_multilingual_fit.jsonl"  # written to fit the lexicon
 BASE_FEATURES = ("dense_top", "margin", "lexical_top")
 CANDIDATES = tuple(f for f in ALL_FEATURES if f not in BASE_FEATURES)
 MUSTERSTADT_FOLDS = 5
@@ -239,15 +241,18 @@ def other_language_thresholds(kb: Path, munich_given: Path | None, scratch: Path
     munich = munich_kb(munich_given, scratch)
     munich_foreign = [q for q in read_jsonl(MUNICH_OWN) if q.get("lang", "de") != "de"]
     if munich is not None and munich_foreign:
-        examples += collect(searcher_for(munich, settings, embedder), munich_foreign, "München, Englisch",
+        munich_searcher = searcher_for(munich, settings, embedder)
+        examples += collect(munich_searcher, munich_foreign, "München, Englisch",
                             lambda question_id: _hash_fold(question_id, "munich-citizens", MUNICH_FOLDS))
+        examples += collect(munich_searcher, read_jsonl(MUNICH_OTHER_LANGUAGES), "München, sieben Sprachen",
+                            lambda question_id: _hash_fold(question_id, "munich-languages", MUNICH_FOLDS))
     p = np.array([calibration.probability(e.features) for e in examples])
     answer, clarify = choose_thresholds(examples, p)
     path = calibration_path(embedder.name)
     data = json.loads(path.read_text(encoding="utf-8"))
     data["other_languages"] = {"answer_threshold": answer, "clarify_threshold": clarify,
-                               "fitted_on": [OTHER_LANGUAGES.name, "English lines of " + ", ".join(
-                                   p.name for p in (*OWN_SETS, MUNICH_OWN))],
+                               "fitted_on": [OTHER_LANGUAGES.name, MUNICH_OTHER_LANGUAGES.name, "English lines of "
+                                             + ", ".join(p.name for p in (*OWN_SETS, MUNICH_OWN))],
                                "date": date.today().isoformat(), "examples": len(examples)}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {path}: other languages answer >= {answer}, ask back >= {clarify} "

@@ -70,11 +70,15 @@ def _key_words(key: str) -> tuple[KeyWord, ...]:
     return tuple(words)
 
 
-def _occurs(key: tuple[KeyWord, ...], folded: list[str], stems: list[str]) -> bool:
-    """The key's words appear one after another in the question."""
+def _spans(key: tuple[KeyWord, ...], folded: list[str], stems: list[str]) -> list[tuple[int, int]]:
+    """Where the key's words appear one after another in the question: (first, past last) word."""
     n = len(key)
-    return n > 0 and any(all(k.matches(folded[i + j], stems[i + j]) for j, k in enumerate(key))
-                         for i in range(len(folded) - n + 1))
+    return [(i, i + n) for i in range(len(folded) - n + 1) if n
+            and all(k.matches(folded[i + j], stems[i + j]) for j, k in enumerate(key))]
+
+
+def _inside_longer(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    return any(o[0] <= span[0] and span[1] <= o[1] and o[1] - o[0] > span[1] - span[0] for o in others)
 
 
 @dataclass(frozen=True)
@@ -100,10 +104,27 @@ def load_lexicon(*paths: Path) -> Lexicon:
 _UMLAUTS = {"ä": "(?:ä|ae|a)", "ö": "(?:ö|oe|o)", "ü": "(?:ü|ue|u)", "ß": "(?:ß|ss)"}
 
 
+# The names of the larger German towns in the other languages residents write in.
+TOWN_NAMES = Path(__file__).parent / "lexicon" / "ortsnamen.yaml"
+
+
+@lru_cache(maxsize=1)
+def _town_names() -> dict[str, list[str]]:
+    return {str(k): [str(n) for n in v] for k, v in (yaml.safe_load(TOWN_NAMES.read_text(encoding="utf-8")) or {}).items()}
+
+
 def place_pattern(name: str) -> re.Pattern[str]:
-    """The town's name as typed ('München', 'Muenchen', 'Münchens', 'Stadt München'), any case."""
+    """The town's name as typed ('München', 'Muenchen', 'Münchens', 'Stadt München'), any case, and
+    its names in other languages with their endings ('Munich', "Münih'e", 'Мюнхені', 'بميونخ')."""
     spelled = "".join(_UMLAUTS.get(c, re.escape(c)) for c in name.lower())
-    return re.compile(rf"(?<!\w)(?:(?:der\s+|die\s+)?(?:landeshaupt)?stadt\s+)?{spelled}s?(?!\w)", re.IGNORECASE)
+    german = rf"(?<!\w)(?:(?:der\s+|die\s+)?(?:landeshaupt)?stadt\s+)?{spelled}s?(?!\w)"
+    others = "|".join(re.escape(n) for n in _town_names().get(name, []))
+    if not others:
+        return re.compile(german, re.IGNORECASE)
+    # Arabic attaches "in"/"to"/"and" in front (ب ل و ف); Turkish appends after an apostrophe;
+    # Slavic and Romanian decline the name ("Мюнхені", "Kolonii").
+    foreign = rf"(?<!\w)[وفبل]{{0,2}}(?:{others})(?:['’]\w+|\w{{0,3}})(?!\w)"
+    return re.compile(f"{german}|{foreign}", re.IGNORECASE)
 
 
 def without_place_name(query: str, place: re.Pattern[str] | None) -> str:
@@ -116,9 +137,14 @@ def expand_query(query: str, lexicon: Lexicon, corrector: SpellingCorrector | No
     text = " ".join([query, *additions])
     folded, words = fold(text), _WORD.findall(text)
     folded_words, stems = [fold(w) for w in words], [_stem(w) for w in words]
-    for key, terms in lexicon.keys:
-        if _occurs(key, folded_words, stems):
-            for term in terms.split():
+    matched = [(spans, terms) for key, terms in lexicon.keys if (spans := _spans(key, folded_words, stems))]
+    every_span = [span for spans, _ in matched for span in spans]
+    for spans, terms in matched:
+        # The longest expression wins: "zaświadczenie o zameldowaniu" is a registration certificate,
+        # not also the registration that "zameldowaniu" alone would mean.
+        if all(_inside_longer(span, every_span) for span in spans):
+            continue
+        for term in terms.split():
                 if term not in additions and fold(term) not in folded:
                     additions.append(term)
     return f"{query} ({' '.join(additions)})" if additions else query

@@ -11,6 +11,7 @@ colloquial words ("Perso"), see query_expansion.py.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,14 +113,6 @@ class Searcher:
         return (answer if self.settings.answer_threshold is None else self.settings.answer_threshold,
                 clarify if self.settings.clarify_threshold is None else self.settings.clarify_threshold)
 
-    @property
-    def answer_threshold(self) -> float:
-        return self.thresholds()[0]
-
-    @property
-    def clarify_threshold(self) -> float:
-        return self.thresholds()[1]
-
     def confident(self, result: SearchResult, lang: str = "de") -> bool:
         """The calibrated probability says the top document answers the question."""
         return bool(result.hits) and result.confidence >= self.thresholds(lang)[0]
@@ -132,7 +125,9 @@ class Searcher:
         if result.hits and result.confidence >= answer:
             return "answer"
         if result.hits and result.confidence >= clarify:
-            return "clarify"
+            # Asking "on site or by phone?" before saying anything helps no one: answer the first
+            # form and name the second below it (near_tie_second).
+            return "answer" if forms_of_one_service(result) else "clarify"
         return "decline"
 
     def expand(self, query: str, lang: str = "de") -> str:
@@ -278,6 +273,20 @@ def ask_back_options(result: SearchResult) -> list[DocumentHit]:
     best = result.hits[0].score if result.hits else 0.0
     options = [h for h in result.hits[:MAX_OPTIONS] if best - h.score <= OPTION_SCORE_GAP]
     return options if len(options) >= 2 else result.hits[:2]
+
+
+def base_title(title: str) -> str:
+    """The title without a trailing bracket: "Altersrente (Telefon-Termin)" -> "altersrente"."""
+    return re.sub(r"\s*\([^()]*\)\s*$", "", title).strip().casefold()
+
+
+def forms_of_one_service(result: SearchResult) -> bool:
+    """The first two services are one service in two forms, near-tied: their titles differ only
+    in a trailing bracket ("Altersrente (Telefon-Termin)" / "Altersrente (Vor-Ort-Termin)")."""
+    second = near_tie_second(result)
+    top = result.top
+    return (second is not None and top.title != second.title
+            and base_title(top.title) == base_title(second.title) != "")
 
 
 def near_tie_second(result: SearchResult) -> DocumentHit | None:

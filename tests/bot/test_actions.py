@@ -16,10 +16,12 @@ from bot.live_index import LiveIndex
 from bot.main import create_app
 from bot.rasa.components import intent_vector
 from bot.reply import Link, Source
+from bot.settings import Settings
+from retrieval.index.build import build_index
 from retrieval.kb.offices import load_offices
 from retrieval.model.embedder import INTENT_PROMPT
 from tests.bot.conftest import RecordingSink
-from tests.conftest import SAMPLE_KB
+from tests.conftest import SAMPLE_KB, page
 
 pytestmark = pytest.mark.model
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)
@@ -162,6 +164,29 @@ def test_unsure_retrieval_asks_back_with_buttons(bot_settings, real_embedder):
     assert 3 <= len(payloads) <= 4 and payloads[-1] == "/none_of_these"
     assert all(p.startswith('/choose_service{"service_id":"') for p in payloads[:-1])
     assert "urkunden-bestellen" in slots["offered_services"]
+
+
+def test_one_service_in_two_forms_is_answered_with_the_other_named(write_kb, tmp_path, real_embedder):
+    """Unsure between "… (Telefon-Termin)" and "… (Vor-Ort-Termin)" of one service: answer, don't ask."""
+    rente = "Beratung zur Altersrente: wann Sie in Rente gehen können und wie hoch sie ist. {} Bitte Rentenbescheide mitbringen."
+    kb = write_kb({
+        "rente-telefon.md": page("rente-telefon", "Altersrente (Telefon-Termin)", rente.format("Wir rufen Sie an.")),
+        "rente-vor-ort.md": page("rente-vor-ort", "Altersrente (Vor-Ort-Termin)", rente.format("Im Beratungszentrum.")),
+        "erwerbsminderung.md": page("erwerbsminderung", "Erwerbsminderungsrente (Telefon-Termin)",
+                                    "Beratung zur Rente wegen Erwerbsminderung, wenn Sie nicht mehr arbeiten können."),
+    })
+    settings = Settings(index_dir=tmp_path / "index", kb_dir=kb, answer_threshold=0.999, clarify_threshold=0.0)
+    build_index(kb, settings, real_embedder)
+    registry = build_actions(LiveIndex(settings, real_embedder), settings, RecordingSink())
+
+    (message,), _, _ = run(registry, "action_answer_from_kb", tracker("Beratung zu meiner Altersrente"))
+    assert message.kind == "answer" and message.service_ids[0] in ("rente-telefon", "rente-vor-ort")
+    titles = {"rente-telefon": "Altersrente (Telefon-Termin)", "rente-vor-ort": "Altersrente (Vor-Ort-Termin)"}
+    other = (set(titles) - {message.service_ids[0]}).pop()
+    assert Link(kind="related", url=f"https://example.org/{other}", title=titles[other]) in message.links
+
+    (message,), _, _ = run(registry, "action_answer_from_kb", tracker("Rente wegen Erwerbsminderung"))
+    assert message.kind == "clarify"  # different services stay a question
 
 
 def test_button_answers_directly(actions):

@@ -14,13 +14,14 @@ from retrieval.search.searcher import (
     DocumentHit,
     SearchResult,
     ask_back_options,
+    forms_of_one_service,
     near_tie_second,
     ranking_features,
 )
 
 
-def hit(doc_id: str, score: float) -> DocumentHit:
-    return DocumentHit(doc_id, doc_id.title(), "service", f"https://example.org/{doc_id}", date(2026, 1, 1),
+def hit(doc_id: str, score: float, title: str | None = None) -> DocumentHit:
+    return DocumentHit(doc_id, title or doc_id.title(), "service", f"https://example.org/{doc_id}", date(2026, 1, 1),
                        score, score, 0.0, [])
 
 
@@ -40,6 +41,21 @@ def test_a_near_tie_names_the_second_page_and_a_clear_lead_does_not():
     assert near_tie_second(result(0.70, 0.66)).doc_id == "p1"
     assert near_tie_second(result(0.70, 0.70 - OPTION_SCORE_GAP - 0.001)) is None
     assert near_tie_second(result(0.70)) is None
+
+
+def titled(*pages: tuple[str, float]) -> SearchResult:
+    return SearchResult("q", "q", [hit(f"p{n}", score, title) for n, (title, score) in enumerate(pages)], 0.4)
+
+
+def test_one_service_in_two_forms_is_recognised_by_its_titles():
+    assert forms_of_one_service(titled(("Altersrente (Telefon-Termin)", 0.70), ("Altersrente (Vor-Ort-Termin)", 0.68)))
+    assert forms_of_one_service(titled(("Rente", 0.70), ("Rente (Vor-Ort-Termin)", 0.69)))
+    # different services that share a word, a dash variant (a different case), or not near-tied: ask back
+    assert not forms_of_one_service(titled(("Altersrente (Telefon-Termin)", 0.70), ("Erwerbsminderungsrente (Telefon-Termin)", 0.69)))
+    assert not forms_of_one_service(titled(("Aufenthaltserlaubnis – Studium", 0.70), ("Aufenthaltserlaubnis – Au-pair", 0.69)))
+    assert not forms_of_one_service(titled(("Altersrente (Telefon-Termin)", 0.70),
+                                           ("Altersrente (Vor-Ort-Termin)", 0.70 - OPTION_SCORE_GAP - 0.01)))
+    assert not forms_of_one_service(titled(("Altersrente (Telefon-Termin)", 0.70)))
 
 
 def test_ranking_features_measure_the_lead_in_the_questions_own_spread():

@@ -10,7 +10,14 @@ from retrieval.german_text import char_ngrams, lemmas
 from retrieval.kb.chunking import MAX_CHARS, OVERVIEW, chunk_document, plain_text, sections, whole_document
 from retrieval.kb.documents import Document, FrontMatter
 from retrieval.kb.offices import Office, parse_intervals
-from retrieval.search.expansion import DEFAULT_LEXICON, expand_query, load_lexicon
+from retrieval.search.expansion import (
+    DEFAULT_LEXICON,
+    MULTILINGUAL_LEXICON,
+    expand_query,
+    load_lexicon,
+    place_pattern,
+    without_place_name,
+)
 from retrieval.search.spelling import SpellingCorrector
 
 
@@ -89,6 +96,35 @@ def test_expansion_leaves_plain_questions_alone():
     lexicon = load_lexicon(DEFAULT_LEXICON)
     assert expand_query("Was kostet eine Meldebescheinigung?", lexicon) == "Was kostet eine Meldebescheinigung?"
     assert "Personalausweis" not in expand_query("Personenbeförderungsschein", lexicon)
+
+
+def test_the_longest_expression_wins_over_the_words_inside_it():
+    lexicon = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
+    # "zameldowaniu" alone means registering; inside "zaświadczenie o zameldowaniu" it is the certificate
+    assert expand_query("zaświadczenie o zameldowaniu", lexicon) == "zaświadczenie o zameldowaniu (Meldebescheinigung)"
+    assert "Anmeldung" in expand_query("jak się zameldować", lexicon)
+    # two expressions side by side both count
+    both = expand_query("radiez mașina și închid firma", lexicon)
+    assert "Außerbetriebsetzung" in both and "Gewerbeabmeldung" in both
+
+
+@pytest.mark.parametrize("path", sorted(DEFAULT_LEXICON.parent.glob("*.yaml")), ids=lambda p: p.name)
+def test_no_lexicon_expression_is_written_twice(path):
+    # YAML keeps the last of two equal keys without a word; the first entry would silently vanish.
+    keys = [line.split(":", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    assert [k for k in set(keys) if keys.count(k) > 1] == []
+
+
+def test_the_towns_name_in_other_languages_is_neutral_too():
+    place = place_pattern("München")
+    for typed, neutral in (("Münih'e taşındım", "der Stadt taşındım"), ("живу у Мюнхені", "живу у der Stadt"),
+                           ("أعيش بميونخ", "أعيش der Stadt"), ("moved to Munich", "moved to der Stadt"),
+                           ("mieszkam w Monachium", "mieszkam w der Stadt")):
+        assert without_place_name(typed, place) == neutral
+    # another town's names stay, and a town without names in other languages keeps only its own
+    assert without_place_name("moved to Cologne", place) == "moved to Cologne"
+    assert without_place_name("in Musterstadt, not Munich", place_pattern("Musterstadt")) == "in der Stadt, not Munich"
 
 
 @pytest.fixture(scope="module")
