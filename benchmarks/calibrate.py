@@ -27,14 +27,17 @@ Rules, fixed before any result was seen (docs/retrieval.md, "Konfidenz"):
 Writes retrieval/search/calibration/<model>.json and prints the figures per set.
 
 Questions in other languages than German (issue "other languages") get their own pair of
-thresholds, chosen by the same rules on questions in those languages, with the fitted model:
+thresholds, chosen by the same rules on questions in those languages, and their own model (same
+features, fitted on those questions) if it beats the German one there: lower out-of-fold log-loss
+on average and in at least 70 % of the folds, and more questions answered rightly:
 
     .venv/bin/python benchmarks/calibrate.py --other-languages [--munich-kb DIR]
 
 Data: benchmarks/data/musterstadt_multilingual_calibration.jsonl (written for this, apart from the
 multilingual test sets), benchmarks/data/munich_multilingual_fit.jsonl (seven languages over the
 Munich pages, written to extend the lexicon) and the English questions of the own sets above
-(their ``lang`` field), each source weighted equally. Adds ``other_languages`` to the calibration file.
+(their ``lang`` field), each source weighted equally. Adds ``other_languages`` to the calibration file; the German fit
+without this option writes a file without it, so run this step again after it.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ import argparse
 import hashlib
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -228,9 +231,9 @@ def collect_all(kb: Path, munich_given: Path | None, scratch: Path, settings: Re
     return examples
 
 
-def other_language_thresholds(kb: Path, munich_given: Path | None, scratch: Path, settings: RetrievalSettings,
-                              embedder: Embedder) -> None:
-    """Choose and write the thresholds for other languages than German (module docstring)."""
+def other_language_calibration(kb: Path, munich_given: Path | None, scratch: Path, settings: RetrievalSettings,
+                               embedder: Embedder) -> None:
+    """Choose and write the model and thresholds for other languages than German (module docstring)."""
     calibration = load_calibration(embedder.name)
     if calibration is None:
         raise SystemExit("Erst die deutsche Kalibrierung: benchmarks/calibrate.py")
@@ -246,18 +249,43 @@ def other_language_thresholds(kb: Path, munich_given: Path | None, scratch: Path
                             lambda question_id: _hash_fold(question_id, "munich-citizens", MUNICH_FOLDS))
         examples += collect(munich_searcher, read_jsonl(MUNICH_OTHER_LANGUAGES), "München, sieben Sprachen",
                             lambda question_id: _hash_fold(question_id, "munich-languages", MUNICH_FOLDS))
-    p = np.array([calibration.probability(e.features) for e in examples])
-    answer, clarify = choose_thresholds(examples, p)
+    y, folds = np.array([e.label for e in examples]), np.array([e.fold for e in examples])
+    german_p = np.array([calibration.probability(e.features) for e in examples])
+    german_losses = {f: log_loss(y[folds == f], german_p[folds == f], labels=[0, 1]) for f in sorted(set(folds))}
+    own_p, own_losses = out_of_fold(examples, calibration.features)
+    german_pair, own_pair = choose_thresholds(examples, german_p), choose_thresholds(examples, own_p)
+
+    def answered_right(p: np.ndarray, pair: tuple[float, float]) -> float:
+        return mean_over_sources(rates(examples, p, *pair), "answered_right", "n_service")
+
+    better = sum(own_losses[f] < german_losses[f] for f in german_losses)
+    print(f"German model: log-loss {np.mean(list(german_losses.values())):.4f}, thresholds {german_pair}, "
+          f"answered right {answered_right(german_p, german_pair):.3f}")
+    print(f"own model:    log-loss {np.mean(list(own_losses.values())):.4f} (better in {better}/{len(german_losses)} "
+          f"folds), thresholds {own_pair}, answered right {answered_right(own_p, own_pair):.3f}")
+    own = (np.mean(list(own_losses.values())) < np.mean(list(german_losses.values()))
+           and better >= MIN_SHARE_OF_FOLDS_BETTER * len(german_losses)
+           and answered_right(own_p, own_pair) > answered_right(german_p, german_pair))
+    if own:
+        model, mean, scale = fit(matrix(examples, calibration.features), y)
+        other = Calibration(embedder.name, calibration.features, tuple(float(c) for c in model.coef_[0]),
+                            float(model.intercept_[0]), tuple(float(m) for m in mean), tuple(float(s) for s in scale),
+                            *own_pair)
+        p, pair = own_p, own_pair
+    else:
+        other = replace(calibration, answer_threshold=german_pair[0], clarify_threshold=german_pair[1],
+                        other_languages=None)
+        p, pair = german_p, german_pair
     path = calibration_path(embedder.name)
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["other_languages"] = {"answer_threshold": answer, "clarify_threshold": clarify,
+    data["other_languages"] = {**other.as_dict(), "own_model": bool(own),
                                "fitted_on": [OTHER_LANGUAGES.name, MUNICH_OTHER_LANGUAGES.name, "English lines of "
                                              + ", ".join(p.name for p in (*OWN_SETS, MUNICH_OWN))],
                                "date": date.today().isoformat(), "examples": len(examples)}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {path}: other languages answer >= {answer}, ask back >= {clarify} "
-          f"(German: {calibration.answer_threshold} / {calibration.clarify_threshold})")
-    for source, row in rates(examples, p, answer, clarify).items():
+    print(f"wrote {path}: other languages {'own model' if own else 'German model'}, answer >= {pair[0]}, "
+          f"ask back >= {pair[1]} (German: {calibration.answer_threshold} / {calibration.clarify_threshold})")
+    for source, row in rates(examples, p, *pair).items():
         print(f"  {source}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
 
 
@@ -270,13 +298,13 @@ def main() -> None:
     parser.add_argument("--reuse-examples", action="store_true",
                         help="fit on the examples the last run saved in the working folder, without searching")
     parser.add_argument("--other-languages", action="store_true",
-                        help="only choose the thresholds for questions in other languages (keeps the German fit)")
+                        help="only the model and thresholds for questions in other languages (keeps the German fit)")
     args = parser.parse_args()
 
     settings = get_retrieval_settings()
     embedder = load_embedder(settings)
     if args.other_languages:
-        other_language_thresholds(args.kb, args.munich_kb, args.scratch, settings, embedder)
+        other_language_calibration(args.kb, args.munich_kb, args.scratch, settings, embedder)
         return
     saved = args.scratch / "examples.json"
     if args.reuse_examples:

@@ -149,7 +149,8 @@ class LiveIndex:
         if not text:
             return SearchResult(text, text, [], 0.0)
         expanded = searcher.expand(text, lang)
-        return searcher.rank(text, expanded, self._query_vector(searcher, expanded), k=10, exclude=exclude)
+        return searcher.rank(text, expanded, self._query_vector(searcher, expanded), k=10, exclude=exclude,
+                             lang=lang)
 
     # --- for the content gaps (bot/reports/gaps.py) ---
 

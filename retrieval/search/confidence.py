@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from slugify import slugify
@@ -43,30 +43,32 @@ class Calibration:
     # lowest whose asked-back questions have the right service among the buttons >= 85 %.
     answer_threshold: float = 0.5
     clarify_threshold: float = 0.2
-    # The same two thresholds for questions in other languages than German, chosen by the same
-    # rule on questions in those languages (benchmarks/calibrate.py --other-languages); None: as German.
-    other_languages: tuple[float, float] | None = None
+    # Questions in other languages than German: their own model and thresholds, fitted on questions
+    # in those languages (benchmarks/calibrate.py --other-languages); None: as German.
+    other_languages: Calibration | None = None
+
+    def for_language(self, lang: str) -> Calibration:
+        """The calibration for a question in ``lang``; Leichte Sprache is German."""
+        return self.other_languages if self.other_languages and not lang.startswith("de") else self
 
     def thresholds(self, lang: str = "de") -> tuple[float, float]:
-        """(answer, ask back) for a question in ``lang``; Leichte Sprache is German."""
-        if self.other_languages and not lang.startswith("de"):
-            return self.other_languages
-        return self.answer_threshold, self.clarify_threshold
+        """(answer, ask back) for a question in ``lang``."""
+        own = self.for_language(lang)
+        return own.answer_threshold, own.clarify_threshold
 
-    def probability(self, features: dict[str, float]) -> float:
-        z = self.intercept + sum(c * (features[name] - m) / sc for c, name, m, sc
-                                 in zip(self.coef, self.features, self.mean, self.scale))
+    def probability(self, features: dict[str, float], lang: str = "de") -> float:
+        own = self.for_language(lang)
+        z = own.intercept + sum(c * (features[name] - m) / sc for c, name, m, sc
+                                in zip(own.coef, own.features, own.mean, own.scale))
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
+    def as_dict(self) -> dict[str, object]:
+        return {"model": self.model, "features": self.features, "coef": self.coef, "intercept": self.intercept,
+                "mean": self.mean, "scale": self.scale, "answer_threshold": self.answer_threshold,
+                "clarify_threshold": self.clarify_threshold}
+
     def to_json(self, **extra: object) -> str:
-        return json.dumps({"model": self.model, "features": self.features, "coef": self.coef,
-                           "intercept": self.intercept, "mean": self.mean, "scale": self.scale,
-                           "answer_threshold": self.answer_threshold,
-                           "clarify_threshold": self.clarify_threshold,
-                           **({"other_languages": {"answer_threshold": self.other_languages[0],
-                                                   "clarify_threshold": self.other_languages[1]}}
-                              if self.other_languages else {}),
-                           **extra}, indent=1, ensure_ascii=False)
+        return json.dumps({**self.as_dict(), **extra}, indent=1, ensure_ascii=False)
 
 
 def calibration_path(model: str) -> Path:
@@ -79,15 +81,23 @@ def load_calibration(model: str) -> Calibration | None:
         log.warning("Keine Kalibrierung für Modell %s (%s): Konfidenz ist unkalibriert.", model, path)
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
+    german = _from_dict(data, path)
+    other = data.get("other_languages")
+    if not other:
+        return german
+    # Thresholds alone (older files) keep the German model for other languages.
+    other_model = _from_dict({**german.as_dict(), **other}, path)
+    return replace(german, other_languages=other_model)
+
+
+def _from_dict(data: dict, path: Path) -> Calibration:
     unknown = set(data["features"]) - set(ALL_FEATURES)
     if unknown:
         raise ValueError(f"{path}: unbekannte Merkmale {sorted(unknown)}; bekannt sind {ALL_FEATURES}. "
                          "Bitte `python benchmarks/calibrate.py` neu ausführen.")
-    other = data.get("other_languages")
     return Calibration(data["model"], tuple(data["features"]), tuple(data["coef"]), data["intercept"],
                        tuple(data["mean"]), tuple(data["scale"]), data["answer_threshold"],
-                       data["clarify_threshold"],
-                       (other["answer_threshold"], other["clarify_threshold"]) if other else None)
+                       data["clarify_threshold"])
 
 
 def uncalibrated_probability(features: dict[str, float]) -> float:

@@ -145,10 +145,10 @@ class Searcher:
         expanded = self.expand(query, lang)
         if not query or not self.build.doc_ids:
             return SearchResult(query, expanded, [], 0.0)
-        return self.rank(query, expanded, self.embed_query(expanded), k, exclude)
+        return self.rank(query, expanded, self.embed_query(expanded), k, exclude, lang)
 
     def rank(self, query: str, expanded: str, qv: np.ndarray, k: int = 10,
-             exclude: frozenset[str] = frozenset()) -> SearchResult:
+             exclude: frozenset[str] = frozenset(), lang: str = "de") -> SearchResult:
         build = self.build
         n_docs = len(build.doc_ids)
         whole = build.doc_vectors @ qv
@@ -191,7 +191,7 @@ class Searcher:
                                    if len(top_rows) > 1 else 0.0)
         if self.with_title_cover:
             features["title_cover"] = title_cover(hits[0].title, expanded)
-        confidence = (self.calibration.probability(features) if self.calibration
+        confidence = (self.calibration.probability(features, lang) if self.calibration
                       else uncalibrated_probability(features))
         return SearchResult(query, expanded, hits, confidence, features)
 

@@ -3,12 +3,14 @@ buttons of an ask-back and the near-tie rule."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import numpy as np
 import pytest
 
-from retrieval.search.confidence import ALL_FEATURES, Calibration
+from retrieval.search import confidence
+from retrieval.search.confidence import ALL_FEATURES, Calibration, load_calibration
 from retrieval.search.searcher import (
     OPTION_SCORE_GAP,
     DocumentHit,
@@ -80,3 +82,23 @@ def test_the_calibration_standardises_each_feature():
     # each feature one standard deviation above its mean: z = 2 + 1
     assert calibration.probability({"margin": 0.15, "lexical_top": 1.5}) == pytest.approx(1 / (1 + np.exp(-3)))
     assert calibration.probability({"margin": 0.1, "lexical_top": 1.0}) == pytest.approx(0.5)
+
+
+def test_other_languages_have_their_own_model_and_thresholds(tmp_path, monkeypatch):
+    german = Calibration("m", ("margin",), (2.0,), 0.0, (0.1,), (0.05,), 0.6, 0.3)
+    other = Calibration("m", ("margin",), (1.0,), 1.0, (0.1,), (0.05,), 0.5, 0.1)
+    both = Calibration(**{**german.__dict__, "other_languages": other})
+    features = {"margin": 0.15}  # one standard deviation above the mean
+    assert both.probability(features) == pytest.approx(1 / (1 + np.exp(-2)))
+    assert both.probability(features, "uk") == pytest.approx(1 / (1 + np.exp(-2)))  # 1 + 1 * 1
+    assert both.probability({"margin": 0.1}, "uk") == pytest.approx(1 / (1 + np.exp(-1)))
+    assert both.thresholds("en") == (0.5, 0.1) and both.thresholds("de-x-ls") == (0.6, 0.3)
+
+    # Written and read back; an older file with thresholds only keeps the German model for them.
+    monkeypatch.setattr(confidence, "CALIBRATION_DIR", tmp_path)
+    confidence.calibration_path("m").write_text(json.dumps({**german.as_dict(), "other_languages": other.as_dict()}))
+    assert load_calibration("m") == both
+    confidence.calibration_path("m").write_text(json.dumps(
+        {**german.as_dict(), "other_languages": {"answer_threshold": 0.5, "clarify_threshold": 0.1}}))
+    old = load_calibration("m")
+    assert old.thresholds("tr") == (0.5, 0.1) and old.probability(features, "tr") == old.probability(features)
