@@ -110,7 +110,8 @@ TOWN_NAMES = Path(__file__).parent / "lexicon" / "ortsnamen.yaml"
 
 @lru_cache(maxsize=1)
 def _town_names() -> dict[str, list[str]]:
-    return {str(k): [str(n) for n in v] for k, v in (yaml.safe_load(TOWN_NAMES.read_text(encoding="utf-8")) or {}).items()}
+    names = yaml.safe_load(TOWN_NAMES.read_text(encoding="utf-8")) or {}
+    return {str(town): [str(name) for name in other] for town, other in names.items()}
 
 
 def place_pattern(name: str) -> re.Pattern[str]:
@@ -145,6 +146,6 @@ def expand_query(query: str, lexicon: Lexicon, corrector: SpellingCorrector | No
         if all(_inside_longer(span, every_span) for span in spans):
             continue
         for term in terms.split():
-                if term not in additions and fold(term) not in folded:
-                    additions.append(term)
+            if term not in additions and fold(term) not in folded:
+                additions.append(term)
     return f"{query} ({' '.join(additions)})" if additions else query

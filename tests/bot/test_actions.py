@@ -168,7 +168,8 @@ def test_unsure_retrieval_asks_back_with_buttons(bot_settings, real_embedder):
 
 def test_one_service_in_two_forms_is_answered_with_the_other_named(write_kb, tmp_path, real_embedder):
     """Unsure between "… (Telefon-Termin)" and "… (Vor-Ort-Termin)" of one service: answer, don't ask."""
-    rente = "Beratung zur Altersrente: wann Sie in Rente gehen können und wie hoch sie ist. {} Bitte Rentenbescheide mitbringen."
+    rente = ("Beratung zur Altersrente: wann Sie in Rente gehen können und wie hoch sie ist. {} "
+             "Bitte Rentenbescheide mitbringen.")
     kb = write_kb({
         "rente-telefon.md": page("rente-telefon", "Altersrente (Telefon-Termin)", rente.format("Wir rufen Sie an.")),
         "rente-vor-ort.md": page("rente-vor-ort", "Altersrente (Vor-Ort-Termin)", rente.format("Im Beratungszentrum.")),

@@ -53,8 +53,10 @@ def test_one_service_in_two_forms_is_recognised_by_its_titles():
     assert forms_of_one_service(titled(("Altersrente (Telefon-Termin)", 0.70), ("Altersrente (Vor-Ort-Termin)", 0.68)))
     assert forms_of_one_service(titled(("Rente", 0.70), ("Rente (Vor-Ort-Termin)", 0.69)))
     # different services that share a word, a dash variant (a different case), or not near-tied: ask back
-    assert not forms_of_one_service(titled(("Altersrente (Telefon-Termin)", 0.70), ("Erwerbsminderungsrente (Telefon-Termin)", 0.69)))
-    assert not forms_of_one_service(titled(("Aufenthaltserlaubnis – Studium", 0.70), ("Aufenthaltserlaubnis – Au-pair", 0.69)))
+    assert not forms_of_one_service(titled(("Altersrente (Telefon-Termin)", 0.70),
+                                           ("Erwerbsminderungsrente (Telefon-Termin)", 0.69)))
+    assert not forms_of_one_service(titled(("Aufenthaltserlaubnis – Studium", 0.70),
+                                           ("Aufenthaltserlaubnis – Au-pair", 0.69)))
     assert not forms_of_one_service(titled(("Altersrente (Telefon-Termin)", 0.70),
                                            ("Altersrente (Vor-Ort-Termin)", 0.70 - OPTION_SCORE_GAP - 0.01)))
     assert not forms_of_one_service(titled(("Altersrente (Telefon-Termin)", 0.70)))
