@@ -103,6 +103,9 @@ def test_the_longest_expression_wins_over_the_words_inside_it():
     # "zameldowaniu" alone means registering; inside "zaświadczenie o zameldowaniu" it is the certificate
     assert expand_query("zaświadczenie o zameldowaniu", lexicon) == "zaświadczenie o zameldowaniu (Meldebescheinigung)"
     assert "Anmeldung" in expand_query("jak się zameldować", lexicon)
+    # an empty longer entry cancels a shorter one: found work is no lost property
+    assert "Fundbüro" not in expand_query("mein Mann hat hier Arbeit gefunden", load_lexicon(DEFAULT_LEXICON))
+    assert "Fundbüro" in expand_query("ich habe einen Geldbeutel gefunden", load_lexicon(DEFAULT_LEXICON))
     # two expressions side by side both count
     both = expand_query("radiez mașina și închid firma", lexicon)
     assert "Außerbetriebsetzung" in both and "Gewerbeabmeldung" in both
