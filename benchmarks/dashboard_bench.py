@@ -1,6 +1,6 @@
 """The dashboard over a large store: generate N messages in PostgreSQL, then time /staff/dashboard.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/dashboard_bench.py [--messages 1000000] [--keep]
+    .venv/bin/python benchmarks/dashboard_bench.py [--messages 1000000] [--keep]
 
 Generates 90 days of conversations in a fresh database on the local PostgreSQL (127.0.0.1:5432):
 a question and the bot's turn per exchange, 1-6 exchanges per conversation, outcomes, latencies,

@@ -1,6 +1,6 @@
 """Content gaps (bot/reports/gaps.py): choose and check the clustering on sets of our own.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/gap_clustering.py [--json OUT] [--scale 10000] [--vectors CACHE.npy]
+    .venv/bin/python benchmarks/gap_clustering.py [--json OUT] [--scale 10000] [--vectors CACHE.npy]
 
 The sets (benchmarks/data/gap_questions_{fit,test}.jsonl) are questions citizens might ask that
 the sample knowledge base does not answer well, written by us: paraphrase groups with typos,
@@ -41,14 +41,16 @@ import numpy as np
 from sklearn.metrics import adjusted_rand_score
 from sqlalchemy import select
 
-from benchmarks.shared_data import SHARED
-from bot.db import reporting
-from bot.db.models import Conversation, Message
-from bot.db.session import Database, migrate
-from bot.live_index import LiveIndex
-from bot.reports import gaps
-from bot.reports.gaps import Gaps
-from bot.settings import Settings
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the project's packages
+
+from benchmarks.shared_data import SHARED  # noqa: E402
+from bot.db import reporting  # noqa: E402
+from bot.db.models import Conversation, Message  # noqa: E402
+from bot.db.session import Database, migrate  # noqa: E402
+from bot.live_index import LiveIndex  # noqa: E402
+from bot.reports import gaps  # noqa: E402
+from bot.reports.gaps import Gaps  # noqa: E402
+from bot.settings import Settings  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data"
 GRID = [round(0.05 + 0.01 * i, 2) for i in range(76)]

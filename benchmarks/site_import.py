@@ -1,6 +1,6 @@
 """`kb import-site` on a test website built from the Munich catalogue.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/site_import.py [--json OUT] [--skip-retrieval]
+    .venv/bin/python benchmarks/site_import.py [--json OUT] [--skip-retrieval]
 
 The 287 Munich services (``../shared/data/dldb/munich/services.jsonl``: description_html,
 fees_html, keywords, booking link, last update) become pages of a CMS-like site: navigation,
@@ -29,10 +29,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks.shared_data import SHARED
-from retrieval.kb.site import SiteImportOptions, import_site
-from retrieval.kb.site.extract import main_area, page_id
-from tests.retrieval.site_fixture import BOILERPLATE, StaticSite, serve, wrap
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the project's packages
+
+from benchmarks.shared_data import SHARED  # noqa: E402
+from retrieval.kb.site import SiteImportOptions, import_site  # noqa: E402
+from retrieval.kb.site.extract import main_area, page_id  # noqa: E402
+from tests.retrieval.site_fixture import BOILERPLATE, StaticSite, serve, wrap  # noqa: E402
 
 SERVICES = SHARED / "dldb/munich/services.jsonl"
 DEV = SHARED / "munich-questions/dev.jsonl"
