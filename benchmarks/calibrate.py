@@ -136,18 +136,22 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[LogisticRegression, np.ndarray, n
     return model, mean, scale
 
 
+def fold_losses(examples: list[Example], p: np.ndarray) -> dict[str, float]:
+    """The log-loss of probabilities ``p`` in each cross-validation fold."""
+    y, folds = np.array([e.label for e in examples]), np.array([e.fold for e in examples])
+    return {fold: log_loss(y[folds == fold], p[folds == fold], labels=[0, 1]) for fold in sorted(set(folds))}
+
+
 def out_of_fold(examples: list[Example], features: tuple[str, ...]) -> tuple[np.ndarray, dict[str, float]]:
     """Out-of-fold probabilities, and the log-loss of each fold."""
     x, y = matrix(examples, features), np.array([e.label for e in examples])
     folds = np.array([e.fold for e in examples])
     p = np.zeros(len(examples))
-    losses = {}
     for fold in sorted(set(folds)):
         test = folds == fold
         model, mean, scale = fit(x[~test], y[~test])
         p[test] = model.predict_proba((x[test] - mean) / scale)[:, 1]
-        losses[fold] = log_loss(y[test], p[test], labels=[0, 1])
-    return p, losses
+    return p, fold_losses(examples, p)
 
 
 def select_features(examples: list[Example]) -> tuple[str, ...]:
@@ -249,9 +253,8 @@ def other_language_calibration(kb: Path, munich_given: Path | None, scratch: Pat
                             lambda question_id: _hash_fold(question_id, "munich-citizens", MUNICH_FOLDS))
         examples += collect(munich_searcher, read_jsonl(MUNICH_OTHER_LANGUAGES), "München, sieben Sprachen",
                             lambda question_id: _hash_fold(question_id, "munich-languages", MUNICH_FOLDS))
-    y, folds = np.array([e.label for e in examples]), np.array([e.fold for e in examples])
     german_p = np.array([calibration.probability(e.features) for e in examples])
-    german_losses = {f: log_loss(y[folds == f], german_p[folds == f], labels=[0, 1]) for f in sorted(set(folds))}
+    german_losses = fold_losses(examples, german_p)
     own_p, own_losses = out_of_fold(examples, calibration.features)
     german_pair, own_pair = choose_thresholds(examples, german_p), choose_thresholds(examples, own_p)
 
@@ -267,7 +270,7 @@ def other_language_calibration(kb: Path, munich_given: Path | None, scratch: Pat
            and better >= MIN_SHARE_OF_FOLDS_BETTER * len(german_losses)
            and answered_right(own_p, own_pair) > answered_right(german_p, german_pair))
     if own:
-        model, mean, scale = fit(matrix(examples, calibration.features), y)
+        model, mean, scale = fit(matrix(examples, calibration.features), np.array([e.label for e in examples]))
         other = Calibration(embedder.name, calibration.features, tuple(float(c) for c in model.coef_[0]),
                             float(model.intercept_[0]), tuple(float(m) for m in mean), tuple(float(s) for s in scale),
                             *own_pair)
@@ -280,7 +283,7 @@ def other_language_calibration(kb: Path, munich_given: Path | None, scratch: Pat
     data = json.loads(path.read_text(encoding="utf-8"))
     data["other_languages"] = {**other.as_dict(), "own_model": bool(own),
                                "fitted_on": [OTHER_LANGUAGES.name, MUNICH_OTHER_LANGUAGES.name, "English lines of "
-                                             + ", ".join(p.name for p in (*OWN_SETS, MUNICH_OWN))],
+                                             + ", ".join(own_set.name for own_set in (*OWN_SETS, MUNICH_OWN))],
                                "date": date.today().isoformat(), "examples": len(examples)}
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {path}: other languages {'own model' if own else 'German model'}, answer >= {pair[0]}, "
