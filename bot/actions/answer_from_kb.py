@@ -45,13 +45,16 @@ class AnswerFromKb(Action):
         lang = tracker.lang
         facets = self.facets(text, lang)
         office = build.offices.get(tracker.slot("last_office") or "")
-        day = day_asked(text, calendar.now())
+        day = day_asked(text, calendar.now(), lang)
         offered = self.offered(tracker)
+        lexicon = self.knowledge.searcher.foreign_lexicon  # read only for another language than German
+        own_words = topic_words(text, lang, lexicon)
         signals = Signals(
-            chosen=bool(chosen) and chosen in build.documents, short=is_follow_up(text),
-            has_topic=bool(topic_words(text)), offered_before=bool(offered), last_service=last in build.documents,
-            facets=bool(facets), few_own_words=len(topic_words(text)) <= MAX_TOPIC_WORDS_OF_A_FOLLOW_UP,
-            office_in_context=office is not None, day_asked=day is not None, wants_staff=_probably_wants_staff(tracker))
+            chosen=bool(chosen) and chosen in build.documents, short=is_follow_up(text, lang, lexicon, facets),
+            has_topic=bool(own_words), offered_before=bool(offered), last_service=last in build.documents,
+            facets=bool(facets), few_own_words=len(own_words) <= MAX_TOPIC_WORDS_OF_A_FOLLOW_UP,
+            office_in_context=office is not None, day_asked=day is not None, few_words=len(text.split()) <= 4,
+            wants_staff=_probably_wants_staff(tracker))
         result: SearchResult | None = None
 
         def search() -> Found:
@@ -77,7 +80,7 @@ class AnswerFromKb(Action):
         if step is Step.ASK_BACK:
             return clarify(dispatcher, tracker, self.settings, result, build)
         if step is Step.ANSWER_OFFICE:
-            return answer_with_office(dispatcher, office, calendar, day=day)
+            return answer_with_office(dispatcher, office, calendar, lang, day=day)
         if step is Step.OFFER_STAFF:
             return offer_handoff(dispatcher, lang, lead=None)
         return failed(dispatcher, tracker, self.settings, result)
@@ -94,11 +97,12 @@ class AnswerFromKb(Action):
         build = self.knowledge.build
         doc = build.documents[doc_id]
         translation = build.translation(doc_id, lang)
+        offices = [build.offices[o] for o in doc.meta.offices if o in build.offices]
+        calendar = self.knowledge.calendar
         if translation is not None:
-            dispatcher.send(answer_from_translation(doc, translation, facets, confidence))
+            dispatcher.send(answer_from_translation(doc, translation, facets, confidence, offices, calendar,
+                                                    calendar.now()))
         else:
-            offices = [build.offices[o] for o in doc.meta.offices if o in build.offices]
-            calendar = self.knowledge.calendar
             reply = answer_from_document(doc, facets, snippet, offices, calendar, calendar.now(), confidence, see_also)
             for message in only_in_german(reply, doc.meta.title, lang) if lang != "de" else [reply]:
                 dispatcher.send(message)

@@ -12,6 +12,7 @@ from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import office_answer
 from bot.dialogue.facets import facets_of
 from bot.dialogue.office_hours import OfficeCalendar, day_asked
+from bot.i18n.catalogue import text as say
 from bot.live_index import LiveIndex
 from bot.reply import BotMessage, Button, Kind, Source
 from retrieval.german_text import fold
@@ -89,7 +90,7 @@ class OfficeInfo(Action):
         # Samstag?"), else the last service's ("wann hat das offen?").
         named = self.named_office(build, tracker)
         if len(named) > 1:
-            return ask_which_office(dispatcher, named)
+            return ask_which_office(dispatcher, named, tracker.lang)
         office = named[0] if named else None
         if office is None:
             result = self.knowledge.search(tracker.text, lang=tracker.lang)
@@ -105,7 +106,8 @@ class OfficeInfo(Action):
             if office is None:
                 return self.without_office(dispatcher, tracker, result, level)
         calendar = self.knowledge.calendar
-        return answer_with_office(dispatcher, office, calendar, day=day_asked(tracker.text, calendar.now()))
+        return answer_with_office(dispatcher, office, calendar, tracker.lang,
+                                  day=day_asked(tracker.text, calendar.now(), tracker.lang))
 
     @staticmethod
     def named_office(build: IndexBuild, tracker: Tracker) -> list[Office]:
@@ -124,12 +126,12 @@ class OfficeInfo(Action):
         last = build.documents.get(tracker.slot("last_service") or "")
         general = build.offices.get(self.general_office)
         if last is not None and general is not None:  # the page just answered names no office
-            lead = f"Für „{last.meta.title}“ ist keine eigene Stelle angegeben. Allgemeine Auskunft gibt:"
-            return answer_with_office(dispatcher, general, self.knowledge.calendar, lead)
+            lead = say("no_own_office", tracker.lang, title=last.meta.title)
+            return answer_with_office(dispatcher, general, self.knowledge.calendar, tracker.lang, lead)
         if level == "clarify":  # no context, and the search hesitates between services: which one?
             return self.services.ask_back(dispatcher, tracker, result)
         # The search found nothing to go by: offer the offices most pages name, one of each kind.
-        return ask_which_office(dispatcher, main_offices(build))
+        return ask_which_office(dispatcher, main_offices(build), tracker.lang)
 
 
 def main_offices(build: IndexBuild) -> list[Office]:
@@ -142,18 +144,18 @@ def main_offices(build: IndexBuild) -> list[Office]:
     return list(by_kind.values())
 
 
-def ask_which_office(dispatcher: Dispatcher, offices: list[Office]) -> list[Event]:
+def ask_which_office(dispatcher: Dispatcher, offices: list[Office], lang: str) -> list[Event]:
     """'Bürgerbüro' in a city with several: which one? One button per office."""
     shown = offices[:MAX_OFFICE_BUTTONS]
     buttons = [Button(title=o.name, payload="/ask_office" + json.dumps({"office": o.id})) for o in shown]
-    dispatcher.send(BotMessage(kind=Kind.CLARIFY, text="Welche Stelle meinen Sie?", buttons=buttons, lang="de"))
+    dispatcher.send(BotMessage(kind=Kind.CLARIFY, text=say("which_office", lang), buttons=buttons, lang=lang))
     return []
 
 
-def answer_with_office(dispatcher: Dispatcher, office: Office, calendar: OfficeCalendar,
+def answer_with_office(dispatcher: Dispatcher, office: Office, calendar: OfficeCalendar, lang: str,
                        lead: str | None = None, day: date | None = None) -> list[Event]:
     """Address, today's (or the asked day's) and the week's hours, contact and notes ("Vorsprache mit Termin")."""
-    text = office_answer(office, calendar, calendar.now(), day)
-    dispatcher.send(BotMessage(kind=Kind.ANSWER, text=f"{lead}\n{text}" if lead else text, lang="de",
+    text = office_answer(office, calendar, calendar.now(), day, lang)
+    dispatcher.send(BotMessage(kind=Kind.ANSWER, text=f"{lead}\n{text}" if lead else text, lang=lang,
                                sources=[Source(title=office.name, url=str(office.url))] if office.url else []))
     return [slot_set("last_office", office.id)]

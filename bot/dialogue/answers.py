@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, facet_lead
 from bot.dialogue.facets import facet_section
-from bot.dialogue.office_hours import OfficeCalendar
+from bot.dialogue.office_hours import OfficeCalendar, week_text
 from bot.i18n.catalogue import text as say
 from bot.reply import BotMessage, Button, Kind, Link, Source
 from retrieval.german_text import sentences
@@ -70,15 +70,20 @@ def section_for(doc: Document, facets: list[str], fallback: tuple[str, str] | No
     return parts[0] if parts else (OVERVIEW, doc.body)
 
 
-def office_line(offices: list[Office], calendar: OfficeCalendar, now: datetime) -> str | None:
+def office_line(offices: list[Office], calendar: OfficeCalendar, now: datetime, lang: str = "de") -> str | None:
+    """'Zuständig: Bürgerbüro Mitte, Rathausplatz 1 (und 1 weitere) – heute 08:00–12:00 Uhr, Tel. …'."""
     if not offices:
         return None
     office = offices[0]
     where = f"{office.name}, {office.address.one_line()}" if office.address else office.name
-    hours = calendar.hours_today(office, now)
-    more = f" (und {len(offices) - 1} weitere Stelle{'n' if len(offices) > 2 else ''})" if len(offices) > 1 else ""
-    contact = f", Tel. {office.phone}" if office.phone else ""
-    return f"Zuständig: {where}{more} – {hours}{contact}."
+    more = say("office_more", lang, count=len(offices) - 1) if len(offices) > 1 else ""
+    contact = ", " + say("office_phone", lang, phone=office.phone) if office.phone else ""
+    return say("office_responsible", lang, office=where + more, hours=calendar.hours_today(office, now, lang),
+               contact=contact)
+
+
+# The facets whose answer is the responsible office ("wo muss ich hin?", "brauche ich einen Termin?").
+OFFICE_FACETS = frozenset({"appointment", "where", "contact"})
 
 
 def page_source(doc: Document) -> Source:
@@ -101,7 +106,7 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
     if not lines:
         heading, text = section_for(doc, facets, snippet)
         lines = [f"**{meta.title}**" + (f" – {heading}" if heading and heading != OVERVIEW else ""), shorten(text)]
-    if office and office not in lines and (not facets or {"appointment", "where", "contact"} & set(facets)):
+    if office and office not in lines and (not facets or OFFICE_FACETS & set(facets)):
         lines.append(office)
     said = "\n".join(lines)
     links = []
@@ -116,21 +121,22 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
                       service_ids=[doc.id], confidence=None if confidence is None else round(confidence, 3))
 
 
-def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, asked_day: date | None = None) -> str:
-    """The office's address, its hours today (or on the day asked about) and in the week, contact, notes."""
+def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, asked_day: date | None = None,
+                  lang: str = "de") -> str:
+    """The office's address, its hours today (or on the day asked about) and in the week, contact, notes.
+    Days, hours and labels in ``lang``; name, address and the office's own note as the city wrote them."""
     parts = [f"**{office.name}**"]
     if office.address:
         parts.append(office.address.one_line())
     if asked_day and office.opening_hours:
-        today = calendar.hours_on(office, asked_day, now)
+        today = calendar.hours_on(office, asked_day, now, lang)
     else:
-        today = calendar.hours_today(office, now)
+        today = calendar.hours_today(office, now, lang)
     parts.append(today[:1].upper() + today[1:] + ".")
     if office.opening_hours:
-        week = ", ".join(f"{day.capitalize()} {office.opening_hours[day]}" for day in
-                         ("mo", "di", "mi", "do", "fr", "sa", "so") if day in office.opening_hours)
-        parts.append(f"Öffnungszeiten: {week}.")
-    contact = " · ".join(x for x in (f"Tel. {office.phone}" if office.phone else "", office.email or "") if x)
+        parts.append(say("office_week", lang, week=week_text(office, lang)))
+    phone = say("office_phone", lang, phone=office.phone) if office.phone else ""
+    contact = " · ".join(x for x in (phone, office.email or "") if x)
     if contact:
         parts.append(contact)
     if office.note and office.note.rstrip(".").casefold() != today.rstrip(".").casefold():  # not twice
@@ -138,19 +144,26 @@ def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, asked
     return "\n".join(parts)
 
 
-def answer_from_translation(doc: Document, translation: Document, facets: list[str],
-                            confidence: float | None) -> BotMessage:
+def answer_from_translation(doc: Document, translation: Document, facets: list[str], confidence: float | None,
+                            offices: list[Office], calendar: OfficeCalendar, now: datetime) -> BotMessage:
     """The page's version in the citizen's language (or Leichte Sprache): the section that answers
-    the asked facet ("Fees" for "how much?"), else its first paragraphs; with its own source and
-    date. The booking and online links are the German page's."""
+    the asked facet ("Fees" for "how much?"), else its first paragraphs, and for "where do I go?"
+    the responsible office with today's hours; with its own source and date. The booking and online
+    links are the German page's."""
     meta = doc.meta
-    title = translation.meta.title
+    title, lang = translation.meta.title, translation.meta.lang
     parts = sections(translation.body)
     found = next((hit for facet in facets[:MAX_FACETS_ANSWERED] if (hit := facet_section(facet, parts))), None)
-    text = f"**{title} – {found[0]}:**\n{shorten(found[1])}" if found else f"**{title}**\n{shorten(translation.body)}"
-    links = [Link(kind="booking", url=str(meta.booking_url), title=say("booking", translation.meta.lang))] \
-        if meta.booking_url else []
-    lang = translation.meta.lang
+    office = office_line(offices, calendar, now, lang) if OFFICE_FACETS & set(facets) else None
+    if found:
+        text = f"**{title} – {found[0]}:**\n{shorten(found[1])}"
+    elif office:  # "where do I have to go?" is answered by the office, not by the page's first lines
+        text = f"**{title}**"
+    else:
+        text = f"**{title}**\n{shorten(translation.body)}"
+    if office:
+        text += f"\n{office}"
+    links = [Link(kind="booking", url=str(meta.booking_url), title=say("booking", lang))] if meta.booking_url else []
     if meta.online_service_url:
         links.append(Link(kind="online", url=str(meta.online_service_url), title=say("online", lang)))
     source = Source(url=str(translation.meta.url or meta.url), title=title, date=translation.meta.updated)

@@ -6,9 +6,13 @@ Used to pick the section of a page that answers the question, and to recognise f
 
 from __future__ import annotations
 
+import importlib
 import re
+from functools import cache
 
 from retrieval.german_text import fold, lemmas
+from retrieval.languages import is_german
+from retrieval.search.expansion import Lexicon, phrases_found, words_of
 
 # Patterns on the folded question (umlauts as a/o/u).
 FACETS: dict[str, re.Pattern[str]] = {
@@ -43,21 +47,54 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
                 # asking for a phone number names no topic either: "wen kann ich da anrufen?"
                 "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt"}
 
+# The same for the other languages: verbs that fit any service ("what do I need?", "які документи
+# потрібні?"), beside each language's stop words.
+_GENERIC_WORDS: dict[str, frozenset[str]] = {
+    "en": frozenset({"need", "needed", "bring", "apply", "get", "pay", "take", "go", "cost", "costs"}),
+    "tr": frozenset({"lazım", "gerekli", "gerek", "gerekiyor", "götürmem", "getirmem", "başvuru", "yapabilir"}),
+    "uk": frozenset({"потрібно", "потрібні", "потрібен", "потрібна", "треба", "коштує", "подати", "взяти"}),
+    "ru": frozenset({"нужно", "нужны", "нужен", "нужна", "надо", "стоит", "подать", "взять"}),
+    "pl": frozenset({"potrzebne", "potrzebuję", "potrzebny", "trzeba", "muszę", "kosztuje", "złożyć"}),
+    "ro": frozenset({"nevoie", "trebuie", "necesare", "costă", "aduc", "depun"}),
+    "ar": frozenset({"أحتاج", "احتاج", "يجب", "أحضر", "احضر", "المطلوبة", "مطلوب"}),
+}
+
 
 def facets_of(question: str) -> list[str]:
     folded = fold(question)
     return [name for name, pattern in FACETS.items() if pattern.search(folded)]
 
 
-def topic_words(question: str) -> list[str]:
-    """The words that name a subject, not a facet: 'was kostet ein Personalausweis?' -> ['personalausweis']."""
-    return [w for w in lemmas(question) if w not in _FACET_WORDS]
+def topic_words(question: str, lang: str = "de", lexicon: Lexicon | None = None) -> list[str]:
+    """The words that name a subject, not a facet: 'was kostet ein Personalausweis?' -> ['personalausweis'].
+
+    In another language: the words that are neither that language's stop words (spaCy's lists) nor
+    part of an expression the multilingual ``lexicon`` reads as a facet ('how much does it cost?' ->
+    [], 'скільки коштує паспорт?' -> ['паспорт'])."""
+    if is_german(lang):
+        return [w for w in lemmas(question) if w not in _FACET_WORDS]
+    words = words_of(question)
+    in_facet = {i for (start, end), terms in (phrases_found(question, lexicon) if lexicon else [])
+                if facets_of(terms) for i in range(start, end)}
+    stop = stop_words(lang) | _GENERIC_WORDS.get(lang, frozenset())
+    return [w.lower() for i, w in enumerate(words) if i not in in_facet and w.lower() not in stop and not w.isdigit()]
 
 
-def is_follow_up(question: str) -> bool:
+@cache
+def stop_words(lang: str) -> frozenset[str]:
+    """spaCy's stop words of ``lang`` ('en', 'uk' …), lower case; none for a language spaCy lacks."""
+    try:
+        return frozenset(w.lower() for w in importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS)
+    except ModuleNotFoundError:
+        return frozenset()
+
+
+def is_follow_up(question: str, lang: str = "de", lexicon: Lexicon | None = None, facets: list[str] | None = None) -> bool:
     """A short question about a facet, with at most one word of its own: 'und was kostet das?',
-    'wo genau?', but also 'was kostet ein Personalausweis?' (the search tells those apart)."""
-    return bool(facets_of(question)) and len(topic_words(question)) <= 1 and len(question) <= 60
+    'wo genau?', but also 'was kostet ein Personalausweis?' (the search tells those apart). In another
+    language ``facets`` are those read from its German expansion (the action's facets)."""
+    asked = facets_of(question) if facets is None else facets
+    return bool(asked) and len(topic_words(question, lang, lexicon)) <= 1 and len(question) <= 60
 
 
 def facet_section(facet: str, parts: list[tuple[str, str]]) -> tuple[str, str] | None:

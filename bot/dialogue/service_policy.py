@@ -34,6 +34,7 @@ class Signals:
     few_own_words: bool = False  # at most a couple of words besides the facet
     office_in_context: bool = False  # an office was just discussed
     day_asked: bool = False  # names a day ("am Montag")
+    few_words: bool = False  # at most four words in all ("und am Samstag?", "and on Saturday?", "а в суботу?")
     wants_staff: bool = False  # NLU's best guess after its fallback is a person or a complaint
 
 
@@ -55,6 +56,10 @@ def next_step(signals: Signals, search: Callable[[], Found]) -> Step:
     follow_up = signals.short and signals.last_service
     if follow_up and without_topic:
         return Step.ANSWER_LAST
+    # "und am Samstag?" right after an office's hours: that office, in any language (the search would
+    # take "Saturday" for a topic and offer pages about weekends).
+    if signals.office_in_context and signals.day_asked and signals.few_words:
+        return Step.ANSWER_OFFICE
     found = search()
     if follow_up and not found.names_another_service:
         return Step.ANSWER_LAST

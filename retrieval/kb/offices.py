@@ -86,12 +86,6 @@ class Office(BaseModel):
     def is_open(self, moment: datetime) -> bool:
         return any(start <= moment.time() < end for start, end in self.intervals_on(moment.date()))
 
-    def hours_text(self, day: date) -> str:
-        intervals = self.intervals_on(day)
-        if not intervals:
-            return "geschlossen"
-        return ", ".join(f"{s:%H:%M}–{e:%H:%M} Uhr" for s, e in intervals)
-
 
 def load_offices(kb_root: Path) -> tuple[dict[str, Office], dict[str, int]]:
     """Load ``offices.yaml``; return offices by id and the line of each office.

@@ -132,19 +132,27 @@ def without_place_name(query: str, place: re.Pattern[str] | None) -> str:
     return place.sub("der Stadt", query) if place else query
 
 
+def phrases_found(text: str, lexicon: Lexicon) -> list[tuple[tuple[int, int], str]]:
+    """The lexicon's expressions in ``text``: ((first word, past last word), official terms), words
+    counted as ``words_of`` counts them. The longest expression wins: "zaświadczenie o zameldowaniu"
+    is a registration certificate, not also the registration that "zameldowaniu" alone would mean."""
+    words = words_of(text)
+    folded_words, stems = [fold(w) for w in words], [_stem(w) for w in words]
+    matched = [(span, terms) for key, terms in lexicon.keys for span in _spans(key, folded_words, stems)]
+    every_span = [span for span, _ in matched]
+    return [(span, terms) for span, terms in matched if not _inside_longer(span, every_span)]
+
+
+def words_of(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
 def expand_query(query: str, lexicon: Lexicon, corrector: SpellingCorrector | None = None) -> str:
     """The query plus, in brackets, corrected spellings and the official terms for colloquial words."""
     additions: list[str] = corrector.corrections(query) if corrector else []
     text = " ".join([query, *additions])
-    folded, words = fold(text), _WORD.findall(text)
-    folded_words, stems = [fold(w) for w in words], [_stem(w) for w in words]
-    matched = [(spans, terms) for key, terms in lexicon.keys if (spans := _spans(key, folded_words, stems))]
-    every_span = [span for spans, _ in matched for span in spans]
-    for spans, terms in matched:
-        # The longest expression wins: "zaświadczenie o zameldowaniu" is a registration certificate,
-        # not also the registration that "zameldowaniu" alone would mean.
-        if all(_inside_longer(span, every_span) for span in spans):
-            continue
+    folded = fold(text)
+    for _, terms in phrases_found(text, lexicon):
         for term in terms.split():
             if term not in additions and fold(term) not in folded:
                 additions.append(term)

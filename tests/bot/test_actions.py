@@ -105,6 +105,16 @@ def test_follow_up_refers_to_last_service(actions, question, expected):
     assert expected in messages[0].text
 
 
+
+@pytest.mark.parametrize(("question", "lang"), [("how much does it cost?", "en"), ("скільки це коштує?", "uk"),
+                                                ("ne kadar?", "tr")])
+def test_follow_ups_in_other_languages_refer_to_the_last_service(actions, question, lang):
+    said = [{"event": "user", "text": question, "metadata": {"lang": lang}}]
+    messages, _, _ = run(actions, "action_answer_from_kb", tracker(
+        question, slots={"last_service": "personalausweis-beantragen"}, events=said))
+    assert all(m.service_ids == ["personalausweis-beantragen"] for m in messages)
+    assert "22,80" in "\n".join(m.text for m in messages).replace("22.80", "22,80")  # the fee for under 24s
+
 def test_a_phone_question_as_a_follow_up_shows_the_office_with_its_number(actions, at_time):
     at_time(WEDNESDAY_10)
     messages, _, _ = run(actions, "action_answer_from_kb",
@@ -152,6 +162,11 @@ def test_a_follow_up_right_after_asking_back_asks_which_service_is_meant(actions
         entities=[{"entity": "service_id", "value": "personalausweis-beantragen"}]))
     assert messages[0].service_ids[0] == "personalausweis-beantragen"
     assert "– Dauer und Fristen:**" in messages[0].text.splitlines()[0]  # the facet asked before the buttons
+    # The same in Ukrainian: "which of these?" in Ukrainian, not a decline.
+    said = [{"event": "user", "text": "скільки це коштує?", "metadata": {"lang": "uk"}}]
+    messages, _, _ = run(actions, "action_answer_from_kb", tracker(
+        "скільки це коштує?", slots={"offered_services": offered}, events=said))
+    assert messages[0].kind == "clarify" and messages[0].lang == "uk" and messages[0].service_ids == offered
 
 
 def test_unsure_retrieval_asks_back_with_buttons(bot_settings, real_embedder):
@@ -287,6 +302,25 @@ def test_where_after_a_page_without_office_names_the_general_enquiries(actions, 
     assert messages[0].text.startswith("Für „Wie beantrage ich Briefwahl?“ ist keine eigene Stelle angegeben.")
     assert office_shown(messages[0]) == "servicecenter" and "Tel. 115" in messages[0].text
 
+
+
+def test_office_questions_in_another_language_are_answered_in_it(actions, at_time):
+    at_time(WEDNESDAY_10)
+    english = [{"event": "user", "text": "and on monday?", "metadata": {"lang": "en"}}]
+    messages, _, _ = run(actions, "action_office_info", tracker(
+        "and on monday?", intent="ask_office", slots={"last_office": "standesamt"}, events=english))
+    assert messages[0].lang == "en" and office_shown(messages[0]) == "standesamt"
+    assert " ".join(messages[0].text.splitlines()[2].split()) == "Monday, November 30: 8:30 AM – 12:00 PM."
+    # The same when the NLU takes it for a service question: "saturday" is not a topic to search for.
+    saturday = [{"event": "user", "text": "and on saturday?", "metadata": {"lang": "en"}}]
+    messages, _, _ = run(actions, "action_answer_from_kb", tracker(
+        "and on saturday?", slots={"last_office": "standesamt"}, events=saturday))
+    assert office_shown(messages[0]) == "standesamt" and messages[0].text.splitlines()[2] == "Saturday, November 28: closed."
+    # Several offices of one kind: the question which one is asked in Ukrainian.
+    ukrainian = [{"event": "user", "text": "Де Bürgerbüro?", "metadata": {"lang": "uk"}}]
+    which, _, _ = run(actions, "action_office_info", tracker("Де Bürgerbüro?", intent="ask_office", events=ukrainian))
+    assert which[0].kind == "clarify" and which[0].text == "Яку установу Ви маєте на увазі?" and which[0].lang == "uk"
+    assert len(offices_offered(which[0])) > 1
 
 def test_a_question_with_its_own_subject_is_not_taken_for_a_follow_up(actions):
     # The search cannot place it; it names "where" but is not about the dog tax just answered.

@@ -66,6 +66,40 @@ def test_the_day_asked_about_replaces_today():
     assert christmas.splitlines()[1] == "Am Freitag, 25.12., geschlossen (Erster Weihnachtstag)."
 
 
+
+def test_office_hours_in_the_citizens_language():
+    office = Office(id="bb", name="Bürgerbüro", phone="089 1", opening_hours={"mi": "08:00-12:00", "sa": "09:00-12:00"},
+                    note="Vorsprache nur mit Termin")
+    # CLDR puts narrow no-break spaces around "AM" and the dash: compared with plain spaces.
+    english = [" ".join(line.split()) for line in office_answer(office, CALENDAR, WEDNESDAY_10, None, "en").splitlines()]
+    # Days, hours and labels in English; the name and the city's own note as the city wrote them.
+    assert english == ["**Bürgerbüro**", "Today: 8:00 AM – 12:00 PM.", "Opening hours: Wed 08:00-12:00, Sat 09:00-12:00.",
+                       "Phone 089 1", "Vorsprache nur mit Termin"]
+    saturday = office_answer(office, CALENDAR, WEDNESDAY_10, day_asked("а в суботу?", WEDNESDAY_10, "uk"), "uk")
+    assert saturday.splitlines()[1] == "Субота, 28 листопада: 09:00–12:00."
+    tomorrow = office_answer(office, CALENDAR, WEDNESDAY_10, day_asked("yarın açık mı?", WEDNESDAY_10, "tr"), "tr")
+    assert tomorrow.splitlines()[1] == "Yarın: kapalı."
+    # A public holiday: its English name from the holidays package; Arabic has none there, so German.
+    monday = datetime(2026, 12, 21, 10)
+    friday = day_asked("and on Friday?", monday, "en")
+    assert office_answer(office, CALENDAR, monday, friday, "en").splitlines()[1] == "Friday, December 25: closed (Christmas Day)."
+    assert "(Erster Weihnachtstag)" in office_answer(office, CALENDAR, monday, friday, "ar").splitlines()[1]
+
+
+@pytest.mark.parametrize(("text", "lang", "day"), [
+    ("and on saturdays?", "en", "2026-11-28"), ("tomorrow morning?", "en", "2026-11-26"),
+    ("w środę", "pl", "2026-11-25"), ("в понедельник", "ru", "2026-11-30"), ("si sambata?", "ro", "2026-11-28"),
+    ("pazartesi", "tr", "2026-11-30"), ("pazar günü", "tr", "2026-11-29"),  # Monday is not Sunday + "tesi"
+    ("هل مفتوح غدا؟", "ar", "2026-11-26"),
+    ("Termin am Samstag?", "en", "2026-11-28"),  # a German day word in another language counts
+    ("hello, where is the office?", "en", None),
+    ("sonntags", "uk", "2026-11-29"),
+])
+def test_the_day_asked_about_in_other_languages(text, lang, day):
+    asked = day_asked(text, WEDNESDAY_10, lang)
+    assert (asked.isoformat() if asked else None) == day
+
+
 # --- The asked facet first, on real pages of the sample town and of the Munich import ----------
 
 SAMPLE = load_knowledge_base(SAMPLE_KB)
@@ -181,7 +215,7 @@ def test_a_translation_answers_in_its_language_with_its_own_source_and_the_pages
 
     kb = load_knowledge_base(SAMPLE_KB)
     page, english = kb.documents["wohnsitz-anmelden"], kb.translations[("wohnsitz-anmelden", "en")]
-    reply = answer_from_translation(page, english, [], 0.7)
+    reply = answer_from_translation(page, english, [], 0.7, [], CALENDAR, WEDNESDAY_10)
     assert reply.lang == "en" and reply.service_ids == ["wohnsitz-anmelden"] and reply.confidence == 0.7
     assert reply.text.startswith("**Registering your address") and "two weeks" in reply.text
     assert reply.sources[0].title == english.meta.title and reply.sources[0].date == english.meta.updated
@@ -214,6 +248,18 @@ def test_a_translation_answers_the_asked_fact_first_from_its_own_heading(lang, f
 
     kb = load_knowledge_base(SAMPLE_KB)
     reply = answer_from_translation(kb.documents["reisepass-beantragen"],
-                                    kb.translations[("reisepass-beantragen", lang)], [facet], None)
+                                    kb.translations[("reisepass-beantragen", lang)], [facet], None, [], CALENDAR,
+                                    WEDNESDAY_10)
     first, rest = reply.text.split("\n", 1)
     assert first.endswith(f" – {heading}:**") and fact in rest
+
+
+def test_where_to_go_in_another_language_names_the_office_in_that_language():
+    from bot.dialogue.answers import answer_from_translation
+
+    page, english = SAMPLE.documents["reisepass-beantragen"], SAMPLE.translations[("reisepass-beantragen", "en")]
+    offices = [SAMPLE.offices[o] for o in page.meta.offices]
+    lines = answer_from_translation(page, english, ["where"], None, offices, CALENDAR, WEDNESDAY_10).text.splitlines()
+    assert lines[0] == f"**{english.meta.title}**"  # the office answers "where?", not the page's first lines
+    assert lines[1].startswith("Responsible office: Bürgerbüro Mitte, Rathausplatz 1, 12345 Musterstadt (and 1 more)")
+    assert " ".join(lines[1].split()).endswith("– today: 7:30 AM – 12:30 PM, Phone 01234 5678-100.")

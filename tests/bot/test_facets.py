@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogue.facets import facets_of, is_follow_up, topic_words
+from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, expand_query, load_lexicon
 
 
 @pytest.mark.parametrize(("question", "facets", "topic", "follow_up"), [
@@ -29,3 +30,25 @@ def test_facets_topics_and_follow_ups(question, facets, topic, follow_up):
 def test_a_long_question_is_never_a_follow_up():
     question = "Wir ziehen nächsten Monat um und ich weiß nicht, welche Unterlagen ich brauche"
     assert facets_of(question) == ["documents"] and not is_follow_up(question)
+
+
+LEXICON = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
+
+
+@pytest.mark.parametrize(("question", "lang", "topic", "follow_up"), [
+    ("how much does it cost?", "en", [], True),  # stop words and the facet's own words are no topic
+    ("can I do it online?", "en", [], True),
+    ("how much is a passport?", "en", ["passport"], True),  # as in German, the search decides
+    ("I want to register my car", "en", ["want", "register", "car"], False),
+    ("скільки коштує паспорт?", "uk", ["паспорт"], True),
+    ("ne kadar?", "tr", [], True),
+    ("ile to kosztuje?", "pl", [], True),
+    ("كم يكلف ذلك؟", "ar", [], True),
+    ("які документи потрібні?", "uk", [], True),  # "потрібні" (needed) fits any service
+    ("ما هي الأوراق المطلوبة؟", "ar", [], True),
+    ("where do I have to go for that?", "en", [], True),
+])
+def test_follow_ups_in_other_languages(question, lang, topic, follow_up):
+    facets = facets_of(expand_query(question, LEXICON))
+    assert topic_words(question, lang, LEXICON) == topic
+    assert is_follow_up(question, lang, LEXICON, facets) is follow_up

@@ -32,6 +32,10 @@ def never() -> Found:
     # "und am Montag?" after an office's hours
     (Signals(day_asked=True, few_own_words=True, office_in_context=True), lambda: NOTHING, Step.ANSWER_OFFICE),
     (Signals(day_asked=True, few_own_words=True), lambda: NOTHING, Step.DECLINE),
+    # ... in any language, before the search ("and on Saturday?" must not become a topic)
+    (Signals(day_asked=True, few_words=True, office_in_context=True), never, Step.ANSWER_OFFICE),
+    (Signals(day_asked=True, few_words=True), lambda: UNSURE, Step.ASK_BACK),  # no office discussed
+    (Signals(day_asked=True, few_words=False, office_in_context=True), lambda: UNSURE, Step.ASK_BACK),
     (Signals(wants_staff=True), lambda: NOTHING, Step.OFFER_STAFF),
     (Signals(wants_staff=True), lambda: SURE, Step.ANSWER_TOP),  # a found answer comes first
 ])
