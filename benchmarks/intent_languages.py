@@ -58,15 +58,17 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--german-only", action="store_true",
                         help="ohne die Beispiele in anderen Sprachen trainieren (der Stand vor ihnen)")
+    parser.add_argument("--prompt", default=INTENT_PROMPT,
+                        help="Prompt des Modells für die Satzvektoren ('query': der Vektor der Suche)")
     args = parser.parse_args()
     embedder = load_embedder(get_retrieval_settings())
     texts, labels = training_data(args.german_only)
     rows = [json.loads(line) for line in TEST.read_text(encoding="utf-8").splitlines() if line.strip()]
     dense_weight, c, threshold = product_settings()
     model = HybridIntentModel(dense_weight=dense_weight, c=c)
-    model.fit(texts, embedder.encode_prompted([(INTENT_PROMPT, t) for t in texts]), labels)
+    model.fit(texts, embedder.encode_prompted([(args.prompt, t) for t in texts]), labels)
     names, proba = model.predict_proba([r["text"] for r in rows],
-                                       embedder.encode_prompted([(INTENT_PROMPT, r["text"]) for r in rows]))
+                                       embedder.encode_prompted([(args.prompt, r["text"]) for r in rows]))
     per_lang: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     errors = []
     for row, p in zip(rows, proba):

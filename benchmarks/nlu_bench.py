@@ -33,12 +33,12 @@ def read(path: Path) -> tuple[list[str], list[str]]:
     return [r["text"] for r in rows], [str(r["intent"]) for r in rows]
 
 
-def embed(texts: list[str], embedder) -> np.ndarray:
-    key = hashlib.sha256(("\n".join(texts) + embedder.name + embedder.runtime + INTENT_PROMPT).encode()).hexdigest()[:16]
+def embed(texts: list[str], embedder, prompt: str = INTENT_PROMPT) -> np.ndarray:
+    key = hashlib.sha256(("\n".join(texts) + embedder.name + embedder.runtime + prompt).encode()).hexdigest()[:16]
     path = CACHE / f"embeddings-{key}.npy"
     if path.exists():
         return np.load(path)
-    vectors = embedder.encode_prompted([(INTENT_PROMPT, t) for t in texts])
+    vectors = embedder.encode_prompted([(prompt, t) for t in texts])
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors
@@ -65,12 +65,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dense-weights", type=float, nargs="+", default=[2.0])
     parser.add_argument("--cs", type=float, nargs="+", default=[10.0])
+    parser.add_argument("--prompt", default=INTENT_PROMPT,
+                        help="the model's prompt for the sentence vectors ('query': the search's vector)")
     args = parser.parse_args()
     embedder = load_embedder(get_retrieval_settings())
     results: dict[str, object] = {}
 
     massive = {s: read(DATA / f"massive-de/{s}.jsonl") for s in ("train", "dev", "test")}
-    m = {s: (t, embed(t, embedder), y) for s, (t, y) in massive.items()}
+    m = {s: (t, embed(t, embedder, args.prompt), y) for s, (t, y) in massive.items()}
     grid = [(w, c) for w in args.dense_weights for c in args.cs]
     for w, c in grid:  # choose the weight and regularisation on dev
         results[f"massive dev, hybrid x{w} C={c}"] = score(HybridIntentModel(dense_weight=w, c=c), m["train"], m["dev"])
@@ -79,13 +81,13 @@ def main() -> None:
         results[f"massive test, {name}"] = score(model, m["train"], m["test"])
 
     texts, labels = read(DATA / "xsid-de/de.valid.jsonl")
-    train = (texts, embed(texts, embedder), labels)
+    train = (texts, embed(texts, embedder, args.prompt), labels)
     for split in ("de", "de-st", "de-ba", "de-muc", "gsw"):
         t, y = read(DATA / f"xsid-de/{split}.test.jsonl")
-        test = (t, embed(t, embedder), y)
+        test = (t, embed(t, embedder, args.prompt), y)
         for name, model in variants(*best).items():
             results[f"xsid {split}, {name}"] = score(model, train, test)
-    out = CACHE / "nlu.json"
+    out = CACHE / ("nlu.json" if args.prompt == INTENT_PROMPT else f"nlu-{args.prompt}.json")
     out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     for key, value in results.items():
         print(f"{key:45s} {value}")

@@ -50,13 +50,17 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
 # The same for the other languages: verbs that fit any service ("what do I need?", "які документи
 # потрібні?"), beside each language's stop words.
 _GENERIC_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset({"need", "needed", "bring", "apply", "get", "pay", "take", "go", "cost", "costs"}),
-    "tr": frozenset({"lazım", "gerekli", "gerek", "gerekiyor", "götürmem", "getirmem", "başvuru", "yapabilir"}),
-    "uk": frozenset({"потрібно", "потрібні", "потрібен", "потрібна", "треба", "коштує", "подати", "взяти"}),
-    "ru": frozenset({"нужно", "нужны", "нужен", "нужна", "надо", "стоит", "подать", "взять"}),
-    "pl": frozenset({"potrzebne", "potrzebuję", "potrzebny", "trzeba", "muszę", "kosztuje", "złożyć"}),
-    "ro": frozenset({"nevoie", "trebuie", "necesare", "costă", "aduc", "depun"}),
-    "ar": frozenset({"أحتاج", "احتاج", "يجب", "أحضر", "احضر", "المطلوبة", "مطلوب"}),
+    "en": frozenset({"need", "needed", "bring", "apply", "get", "pay", "take", "go", "cost", "costs", "done"}),
+    "tr": frozenset({"lazım", "gerekli", "gerek", "gerekiyor", "götürmem", "getirmem", "başvuru", "yapabilir",
+                      "gitmem", "gitmeliyim", "yapmam", "yapmalıyım"}),
+    "uk": frozenset({"потрібно", "потрібні", "потрібен", "потрібна", "треба", "коштує", "подати", "взяти", "йти",
+                      "піти", "зробити", "звернутися"}),
+    "ru": frozenset({"нужно", "нужны", "нужен", "нужна", "надо", "стоит", "подать", "взять", "идти", "пойти",
+                      "сделать", "обратиться"}),
+    "pl": frozenset({"potrzebne", "potrzebuję", "potrzebny", "trzeba", "muszę", "kosztuje", "złożyć", "iść", "pójść",
+                      "zrobić", "załatwić"}),
+    "ro": frozenset({"nevoie", "trebuie", "necesare", "costă", "aduc", "depun", "merg", "fac", "adresez"}),
+    "ar": frozenset({"أحتاج", "احتاج", "يجب", "أحضر", "احضر", "المطلوبة", "مطلوب", "أذهب", "اذهب"}),
 }
 
 

@@ -47,6 +47,7 @@ LEXICON = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
     ("які документи потрібні?", "uk", [], True),  # "потрібні" (needed) fits any service
     ("ما هي الأوراق المطلوبة؟", "ar", [], True),
     ("where do I have to go for that?", "en", [], True),
+    ("куди мені для цього йти?", "uk", [], True),
 ])
 def test_follow_ups_in_other_languages(question, lang, topic, follow_up):
     facets = facets_of(expand_query(question, LEXICON))
