@@ -157,7 +157,7 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
     office = office_line(offices, calendar, now, lang) if OFFICE_FACETS & set(facets) else None
     if found:
         text = f"**{title} – {found[0]}:**\n{shorten(found[1])}"
-    elif office:  # "where do I have to go?" is answered by the office, not by the page's first lines
+    elif office and set(facets) <= {"where", "contact"}:  # "where do I go?": the office, not the page's first lines
         text = f"**{title}**"
     else:
         text = f"**{title}**\n{shorten(translation.body)}"
