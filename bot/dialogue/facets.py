@@ -18,7 +18,7 @@ from retrieval.search.expansion import Lexicon, phrases_found, words_of
 FACETS: dict[str, re.Pattern[str]] = {
     "cost": re.compile(r"\b(kost\w*|gebuhr\w*|preis\w*|teuer\w*|euro|bezahl\w*|zahl(e|en|t)\b|billig\w*|umsonst|gratis)"),
     "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|nachweis\w*|papiere|formular\w*"
-                            r"|brauch\w* (ich|i|man|wir) (alles|(da)?fur))"),
+                            r"|brauch\w* (ich|i|man|wir) (da )?(alles|(da)?fur))"),
     "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens)"),
     "online": re.compile(r"\b(online|internet|digital\w*|von zu ?hause|per mail|e-?mail)"),
     "appointment": re.compile(r"\b(termin\w*|vorbeikommen|einfach so vorbei)"),

@@ -12,6 +12,7 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("und was kostet das?", ["cost"], [], True),
     ("was brauche ich dafür?", ["documents"], [], True),
     ("was brauch i dafür", ["documents"], [], True),  # Bavarian "i"
+    ("was brauch ich da alles?", ["documents"], [], True),
     ("wie lange dauert das", ["deadline"], [], True),
     ("kann ich den auch online beantragen?", ["online"], [], True),
     ("Was kostet ein Personalausweis?", ["cost"], ["personalausweis"], True),  # the search decides
