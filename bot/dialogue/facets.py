@@ -11,7 +11,7 @@ import re
 from functools import cache
 
 from retrieval.german_text import fold, lemmas
-from retrieval.languages import is_german
+from retrieval.languages import DETECTED, is_german
 from retrieval.search.expansion import Lexicon, phrases_found, words_of
 
 # Patterns on the folded question (umlauts as a/o/u).
@@ -86,7 +86,10 @@ def topic_words(question: str, lang: str = "de", lexicon: Lexicon | None = None)
 
 @cache
 def stop_words(lang: str) -> frozenset[str]:
-    """spaCy's stop words of ``lang`` ('en', 'uk' …), lower case; none for a language spaCy lacks."""
+    """spaCy's stop words of ``lang`` ('en', 'uk' …), lower case; none for a language the bot does not
+    speak (the code names a module: only known codes are looked up) or spaCy lacks."""
+    if lang not in DETECTED:
+        return frozenset()
     try:
         return frozenset(w.lower() for w in importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS)
     except ModuleNotFoundError:

@@ -14,15 +14,15 @@ from babel.dates import format_interval, format_skeleton, format_time, get_day_n
 
 from bot.i18n.catalogue import text as say
 from retrieval.kb.offices import WEEKDAY_NAMES, WEEKDAYS, Office
-from retrieval.languages import is_german
+from retrieval.languages import GERMAN, supported
 
 # The languages the holidays package names German public holidays in; the others get the German name.
 _HOLIDAY_LANGUAGE = {"de": "de", "en": "en_US", "uk": "uk"}
 
 
 def babel_locale(lang: str) -> str:
-    """'de-x-ls' (Leichte Sprache) -> 'de'; 'en' -> 'en'."""
-    return lang.split("-")[0]
+    """'de-x-ls' (Leichte Sprache) -> 'de'; 'en-GB' -> 'en'; a language the bot does not speak -> 'de'."""
+    return (supported(lang) or GERMAN).split("-")[0]
 
 
 def hours_text(intervals: list[tuple[time, time]], lang: str) -> str:
@@ -84,9 +84,9 @@ class OfficeCalendar:
     def describe(moment: datetime, now: datetime, lang: str = "de") -> str:
         """'heute ab 14:00 Uhr', 'morgen ab 08:00 Uhr', 'am Montag, 28.12., ab 08:00 Uhr'; in another
         language the day and time as that language writes them (Babel's CLDR data): 'Mon, Dec 28, 8:00 AM'."""
-        if is_german(lang):
-            return f"{OfficeCalendar.day_name(moment.date(), now.date())} ab {moment:%H:%M} Uhr"
         locale = babel_locale(lang)
+        if locale == GERMAN:
+            return f"{OfficeCalendar.day_name(moment.date(), now.date())} ab {moment:%H:%M} Uhr"
         return f"{format_skeleton('MMMEd', moment, locale=locale)}, {format_time(moment, 'short', locale=locale)}"
 
     @staticmethod
@@ -97,7 +97,7 @@ class OfficeCalendar:
             return say("office_today" if days == 0 else "office_tomorrow", lang)
         locale = babel_locale(lang)
         weekday = get_day_names("wide", locale=locale)[day.weekday()]
-        date_text = format_skeleton("dM" if is_german(lang) else "MMMMd", day, locale=locale)
+        date_text = format_skeleton("dM" if locale == GERMAN else "MMMMd", day, locale=locale)
         return say("office_on_day", lang, weekday=weekday, date=date_text)
 
 
@@ -157,4 +157,5 @@ def day_asked(text: str, now: datetime, lang: str = "de") -> date | None:
         return now.date() + timedelta(days=1 if m.group(2).lower() == "morgen" else 2)
     if m:
         return now.date() + timedelta(days=(_DAYS[m.group(1).lower()] - now.weekday()) % 7)
-    return None if is_german(lang) else _day_in_other_language(text, now, babel_locale(lang))
+    locale = babel_locale(lang)
+    return None if locale == GERMAN else _day_in_other_language(text, now, locale)

@@ -86,6 +86,13 @@ def test_office_hours_in_the_citizens_language():
     assert "(Erster Weihnachtstag)" in office_answer(office, CALENDAR, monday, friday, "ar").splitlines()[1]
 
 
+
+def test_office_hours_in_a_language_the_bot_does_not_speak_are_german():
+    office = Office(id="bb", name="Bürgerbüro", opening_hours={"sa": "09:00-12:00"})
+    saturday = date(2026, 11, 28)
+    assert office_answer(office, CALENDAR, WEDNESDAY_10, saturday, "xx") == office_answer(office, CALENDAR, WEDNESDAY_10,
+                                                                                        saturday, "de")
+
 @pytest.mark.parametrize(("text", "lang", "day"), [
     ("and on saturdays?", "en", "2026-11-28"), ("tomorrow morning?", "en", "2026-11-26"),
     ("w środę", "pl", "2026-11-25"), ("в понедельник", "ru", "2026-11-30"), ("si sambata?", "ro", "2026-11-28"),
