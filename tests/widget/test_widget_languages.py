@@ -59,6 +59,18 @@ def test_an_english_browser_gets_english_and_the_menu_switches_without_losing_th
     context.close()
 
 
+def test_a_page_only_in_german_does_not_switch_the_interface_to_german(browser, stack):
+    context, page = page_in(browser, stack, "uk-UA")
+    open_widget(page)
+    ask(page, "Привіт")  # the conversation is Ukrainian now: a short message in German does not change it
+    ask(page, "Führerschein umtauschen")  # a page with no Ukrainian version
+    page.wait_for_function("() => document.querySelector('[data-kommunalbot]').shadowRoot"
+                           ".querySelector('.msg.bot [lang=de]') !== null", timeout=30000)
+    assert shadow(page, ".msg.bot [lang=uk]").count() >= 3  # greeting, reply to "Привіт", "only in German"
+    assert widget_attribute(page, "lang") == "uk" and shadow(page, "#kb-language").input_value() == "uk"
+    assert shadow(page, "button[type=submit]").inner_text() == "Надіслати"
+    context.close()
+
 def test_the_leichte_sprache_switch(browser, stack):
     context, page = page_in(browser, stack, "de-DE")
     open_widget(page)

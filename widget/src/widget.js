@@ -212,8 +212,12 @@
     if (state.id) { api.chooseLanguage(state.id, lang).catch(function () { /* the next message carries it too */ }); }
   }
 
-  /** A reply in another language than the interface's: follow the citizen, unless they chose. */
+  /** A reply in another language than the interface's: follow the citizen, unless they chose. Only
+   *  a turn's first reply counts: a page that exists only in German comes after a sentence in the
+   *  citizen's language and must not switch the interface to German. */
   function followLanguage(m) {
+    var previous = state.messages[state.messages.length - 2];
+    if (previous && previous.sender === "bot") { return; }
     var lang = m.lang === EASY_GERMAN ? m.lang : (m.lang || "").split("-")[0];
     if (state.chosen || m.sender !== "bot" || !lang || lang === state.lang || !WIDGET_TEXTS[lang]) { return; }
     if (lang === "de" && state.lang === EASY_GERMAN) { return; }  // a German page's text inside Leichte Sprache
