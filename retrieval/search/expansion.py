@@ -81,15 +81,32 @@ def _inside_longer(span: tuple[int, int], others: list[tuple[int, int]]) -> bool
     return any(o[0] <= span[0] and span[1] <= o[1] and o[1] - o[0] > span[1] - span[0] for o in others)
 
 
+# A prefix key word ("umzieh*") is indexed by its first letters; shorter prefixes are tried everywhere.
+PREFIX_INDEX_LETTERS = 3
+
+
 @dataclass(frozen=True)
 class Lexicon:
     entries: dict[str, str]  # colloquial expression -> official terms
     keys: tuple[tuple[tuple[KeyWord, ...], str], ...]
+    # Which keys can start at a word, by the first key word: "w:" + folded word, "s:" + stem,
+    # "p:" + a prefix's first letters; a question's words then try a handful of keys, not all 2,000.
+    starts: dict[str, tuple[int, ...]]
+    short_prefixes: tuple[int, ...]  # keys whose first word is a prefix shorter than PREFIX_INDEX_LETTERS
 
     @property
     def words(self) -> list[str]:
         """Every word on either side, e.g. as spelling targets ("persso" -> "perso")."""
         return [w.rstrip("*") for pair in self.entries.items() for side in pair for w in side.split()]
+
+    def candidates(self, folded_words: list[str], stems: list[str]) -> list[int]:
+        """The keys (indices, in lexicon order) whose first word matches some word of the question:
+        every key ``KeyWord.matches`` could accept, and some it will not."""
+        found = set(self.short_prefixes)
+        for folded, stem in zip(folded_words, stems):
+            for entry in (f"w:{folded}", f"s:{stem}", f"p:{folded[:PREFIX_INDEX_LETTERS]}"):
+                found.update(self.starts.get(entry, ()))
+        return sorted(found)
 
 
 @lru_cache(maxsize=8)
@@ -98,7 +115,21 @@ def load_lexicon(*paths: Path) -> Lexicon:
     for path in paths:
         if path.is_file():
             entries.update({str(k): str(v) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()})
-    return Lexicon(entries, tuple((_key_words(k), v) for k, v in entries.items()))
+    keys = tuple((_key_words(k), v) for k, v in entries.items())
+    starts: dict[str, list[int]] = {}
+    short_prefixes: list[int] = []
+    for n, (key, _) in enumerate(keys):
+        if not key:
+            continue
+        first = key[0]
+        if first.prefix and len(first.word) < PREFIX_INDEX_LETTERS:
+            short_prefixes.append(n)
+        elif first.prefix:
+            starts.setdefault(f"p:{first.word[:PREFIX_INDEX_LETTERS]}", []).append(n)
+        else:
+            starts.setdefault(f"w:{first.word}", []).append(n)
+            starts.setdefault(f"s:{first.stem}", []).append(n)
+    return Lexicon(entries, keys, {k: tuple(v) for k, v in starts.items()}, tuple(short_prefixes))
 
 
 _UMLAUTS = {"ä": "(?:ä|ae|a)", "ö": "(?:ö|oe|o)", "ü": "(?:ü|ue|u)", "ß": "(?:ß|ss)"}
@@ -138,7 +169,8 @@ def phrases_found(text: str, lexicon: Lexicon) -> list[tuple[tuple[int, int], st
     is a registration certificate, not also the registration that "zameldowaniu" alone would mean."""
     words = words_of(text)
     folded_words, stems = [fold(w) for w in words], [_stem(w) for w in words]
-    matched = [(span, terms) for key, terms in lexicon.keys for span in _spans(key, folded_words, stems)]
+    matched = [(span, terms) for n in lexicon.candidates(folded_words, stems)
+               for key, terms in (lexicon.keys[n],) for span in _spans(key, folded_words, stems)]
     every_span = [span for span, _ in matched]
     return [(span, terms) for span, terms in matched if not _inside_longer(span, every_span)]
 
