@@ -48,18 +48,19 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
                 "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt"}
 
 # The same for the other languages: verbs that fit any service ("what do I need?", "які документи
-# потрібні?"), beside each language's stop words.
+# потрібні?"), beside each language's stop words; the facet words themselves ("cost", "коштує") are
+# the multilingual lexicon's.
 _GENERIC_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset({"need", "needed", "bring", "apply", "get", "pay", "take", "go", "cost", "costs", "done"}),
+    "en": frozenset({"need", "needed", "bring", "apply", "get", "pay", "take", "go", "done"}),
     "tr": frozenset({"lazım", "gerekli", "gerek", "gerekiyor", "götürmem", "getirmem", "başvuru", "yapabilir",
                       "gitmem", "gitmeliyim", "yapmam", "yapmalıyım"}),
-    "uk": frozenset({"потрібно", "потрібні", "потрібен", "потрібна", "треба", "коштує", "подати", "взяти", "йти",
+    "uk": frozenset({"потрібно", "потрібні", "потрібен", "потрібна", "треба", "подати", "взяти", "йти",
                       "піти", "зробити", "звернутися"}),
     "ru": frozenset({"нужно", "нужны", "нужен", "нужна", "надо", "стоит", "подать", "взять", "идти", "пойти",
                       "сделать", "обратиться"}),
-    "pl": frozenset({"potrzebne", "potrzebuję", "potrzebny", "trzeba", "muszę", "kosztuje", "złożyć", "iść", "pójść",
+    "pl": frozenset({"potrzebne", "potrzebuję", "potrzebny", "trzeba", "muszę", "złożyć", "iść", "pójść",
                       "zrobić", "załatwić"}),
-    "ro": frozenset({"nevoie", "trebuie", "necesare", "costă", "aduc", "depun", "merg", "fac", "adresez"}),
+    "ro": frozenset({"nevoie", "trebuie", "necesare", "aduc", "depun", "merg", "fac", "adresez"}),
     "ar": frozenset({"أحتاج", "احتاج", "يجب", "أحضر", "احضر", "المطلوبة", "مطلوب", "أذهب", "اذهب"}),
 }
 
@@ -80,8 +81,13 @@ def topic_words(question: str, lang: str = "de", lexicon: Lexicon | None = None)
     words = words_of(question)
     in_facet = {i for (start, end), terms in (phrases_found(question, lexicon) if lexicon else [])
                 if facets_of(terms) for i in range(start, end)}
-    stop = stop_words(lang) | _GENERIC_WORDS.get(lang, frozenset())
+    stop = _no_topic(lang)
     return [w.lower() for i, w in enumerate(words) if i not in in_facet and w.lower() not in stop and not w.isdigit()]
+
+
+@cache
+def _no_topic(lang: str) -> frozenset[str]:
+    return stop_words(lang) | _GENERIC_WORDS.get(lang, frozenset())
 
 
 @cache

@@ -114,9 +114,9 @@ def week_text(office: Office, lang: str) -> str:
 _DAYS = {name.lower(): n for n, name in enumerate(WEEKDAY_NAMES)} | {"sonnabend": 5}
 # "samstags" is a Saturday; "morgens" and "am Morgen" are not tomorrow.
 _DAY_WORD = re.compile(r"\b(?:(" + "|".join(_DAYS) + r")s?|(?<!am )(?<!jeden )(übermorgen|morgen))\b", re.IGNORECASE)
-# "Tomorrow" as people type it, with and without diacritics (the weekdays come from Babel).
-_TOMORROW = {"en": ("tomorrow",), "tr": ("yarın", "yarin"), "uk": ("завтра",), "ru": ("завтра",),
-             "ar": ("غدا", "غداً", "بكرة", "بكره"), "pl": ("jutro",), "ro": ("mâine", "maine")}
+# "Tomorrow" as people type it (compared without diacritics, see _plain; the weekdays come from Babel).
+_TOMORROW = {"en": ("tomorrow",), "tr": ("yarın",), "uk": ("завтра",), "ru": ("завтра",),
+             "ar": ("غدا", "بكرة", "بكره"), "pl": ("jutro",), "ro": ("mâine",)}
 
 
 def _plain(text: str) -> str:
@@ -140,7 +140,7 @@ def _weekday_stems(lang: str) -> tuple[tuple[str, int], ...]:
 
 def _day_in_other_language(text: str, now: datetime, lang: str) -> date | None:
     words = re.findall(r"\w+", _plain(text))
-    if any(w in map(_plain, _TOMORROW.get(lang, ())) for w in words):
+    if {_plain(word) for word in _TOMORROW.get(lang, ())} & set(words):
         return now.date() + timedelta(days=1)
     for stem, weekday in _weekday_stems(lang):
         if any(w.startswith(stem) for w in words):
