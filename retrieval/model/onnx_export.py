@@ -94,20 +94,21 @@ class OnnxSentenceEncoder:
             verify_files(folder, self.manifest)
         options = ort.SessionOptions()
         self.threads = threads or len(os.sched_getaffinity(0))
-        options.intra_op_num_threads = self.threads
+        # Each run on one core, as many runs side by side as there are cores: a question's ~20
+        # tokens are too few to split over cores (one text: 2 threads barely faster than 1), and
+        # a message's two vectors take ~30 ms side by side on one core each, against 40 ms when
+        # both share a two-thread pool (docs/retrieval.md). Nor does ONNX Runtime then keep worker
+        # threads that spin after a run and take the cores from Rasa and the web server.
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
-        # By default the worker threads keep spinning after each run (about a second on Intel
-        # CPUs) and take the cores from Rasa and the web server on the same machine.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder / "tokenizer"))
         self.max_length = int(self.manifest["max_seq_length"])
         self.prompts: dict[str, str] = self.manifest.get("prompts", {})
         self.dim = int(self.manifest["dim"])
-        # A lone text uses every core (a lone question is embedded fastest), and as many texts
-        # run side by side as there are cores (concurrent chat messages, the build); the pool is
-        # shared by all callers. Measured against one run at a time in benchmarks.md.
+        # The pool is shared by all callers: concurrent chat messages, a message's two vectors,
+        # the build.
         self._runs = ThreadPoolExecutor(self.threads, thread_name_prefix="onnx-embed")
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -233,3 +233,32 @@ def test_a_long_story_is_not_declined(stack, text, service):
     else:
         assert reply.kind == "clarify" and reply.service_ids[0] == service
         assert reply.buttons[0].summary  # the button says what the page is about
+
+
+def test_rasa_checks_action_results_as_before_with_its_validator_built_once(stack):
+    """channels/action_result_check.py replaces Rasa's check of the action server's answer: a valid
+    answer passes, an invalid one fails with Rasa's own error, and the schema is checked only once."""
+    script = """
+import jsonschema, channels.turn_channel
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+action = RemoteAction.__new__(RemoteAction)
+checked = []
+cls = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())
+original = cls.check_schema
+cls.check_schema = classmethod(lambda c, s: checked.append(1) or original(s))
+for _ in range(3):
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "lang", "value": "en"}],
+                                           "responses": [{"text": "Hello"}]}) is True
+print("schema checks", len(checked))
+try:
+    action._validate_action_result({"events": [{"event": "slot", "name": 3}], "responses": "Hello"})
+    raise SystemExit("an invalid answer passed")
+except ValidationError as e:
+    assert "Failed to validate Action server response" in e.message, e.message
+"""
+    settings = stack.settings
+    result = subprocess.run([str(settings.rasa_venv.resolve() / "bin/python"), "-c", script], capture_output=True,
+                            text=True, env=rasa_env(settings, "http://127.0.0.1:9", "t"), timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "schema checks 1"  # once for three answers (Rasa: once per answer)

@@ -16,6 +16,7 @@ import logging
 import os
 from typing import Any, Awaitable, Callable
 
+from channels import action_result_check  # noqa: F401 - the action server's answers checked faster
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
