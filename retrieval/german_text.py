@@ -49,6 +49,41 @@ def lemmas(text: str) -> list[str]:
     return out
 
 
+# Particles that German separates from their verb and puts at the end of the clause.
+_PARTICLES = frozenset({"ab", "an", "auf", "aus", "bei", "durch", "ein", "fest", "her", "hin", "los", "mit", "nach",
+                        "um", "vor", "weg", "weiter", "zu", "zurück", "zusammen"})
+_CLAUSE_END = re.compile(r"[.,;:!?\n]+")
+
+
+@lru_cache(maxsize=1)
+def _known_lemmas() -> frozenset[str]:
+    """Every lemma of spaCy's German lookup table (folded): the words a joined verb must be one of."""
+    table = german_pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    return frozenset(fold(lemma) for lemma in table.values())
+
+
+def separable_verbs(text: str) -> list[str]:
+    """Verbs whose particle stands at the end of a clause, joined again: 'wie melde ich das Auto ab?'
+    -> ['abmelden'], 'wann macht das Freibad auf?' -> ['aufmachen']. Only a lower-case word (German
+    capitalises nouns) whose lemma is an infinitive joins, and only into a lemma spaCy knows."""
+    nlp, known, found = german_pipeline(), _known_lemmas(), []
+    for clause in _CLAUSE_END.split(text):
+        last = clause.split()[-1:]
+        if not last or fold(last[0]) not in _PARTICLES:  # most clauses: no spaCy run
+            continue
+        tokens = [t for t in nlp(clause) if _WORD.search(t.text)]
+        if len(tokens) < 3 or fold(tokens[-1].text) not in _PARTICLES:
+            continue
+        particle = fold(tokens[-1].text)
+        for i, token in enumerate(tokens[:-1]):
+            lemma = fold(token.lemma_ or token.text)
+            if (i == 0 or token.text[:1].islower()) and lemma.endswith(("en", "ern", "eln")) \
+                    and particle + lemma in known:
+                found.append(particle + lemma)
+                break
+    return found
+
+
 def char_ngrams(words: list[str]) -> list[str]:
     grams = []
     for word in words:

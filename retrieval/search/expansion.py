@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -179,9 +180,12 @@ def words_of(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def expand_query(query: str, lexicon: Lexicon, corrector: SpellingCorrector | None = None) -> str:
-    """The query plus, in brackets, corrected spellings and the official terms for colloquial words."""
-    additions: list[str] = corrector.corrections(query) if corrector else []
+def expand_query(query: str, lexicon: Lexicon, corrector: SpellingCorrector | None = None,
+                 words: Sequence[str] = ()) -> str:
+    """The query plus, in brackets, corrected spellings, ``words`` (e.g. separated verbs joined
+    again) and the official terms for colloquial words (the lexicon reads the added words too)."""
+    additions: list[str] = [*(corrector.corrections(query) if corrector else []),
+                            *(w for w in words if fold(w) not in fold(query))]
     text = " ".join([query, *additions])
     folded = fold(text)
     for _, terms in phrases_found(text, lexicon):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.german_text import lemmas
+from retrieval.german_text import lemmas, separable_verbs
 from retrieval.index.lexical import document_text
 from retrieval.index.store import IndexBuild
 from retrieval.model.embedder import Embedder
@@ -131,10 +131,13 @@ class Searcher:
         return "decline"
 
     def expand(self, query: str, lang: str = "de") -> str:
-        """The question as it is searched: the town's name neutral, typos corrected and colloquial words
-        (or, in another language than German, the municipal terms) translated, in brackets."""
-        lexicon = self.lexicon if lang.startswith("de") else self.foreign_lexicon
-        return expand_query(without_place_name(query, self.place), lexicon, self.corrector)
+        """The question as it is searched: the town's name neutral, typos corrected, separated German
+        verbs joined ("melde … ab" -> abmelden) and colloquial words (or, in another language than
+        German, the municipal terms) translated, in brackets."""
+        query = without_place_name(query, self.place)
+        if not lang.startswith("de"):
+            return expand_query(query, self.foreign_lexicon, self.corrector)
+        return expand_query(query, self.lexicon, self.corrector, separable_verbs(query))
 
     def embed_query(self, expanded: str) -> np.ndarray:
         return self.embedder.encode_prompted([("query", expanded)])[0]

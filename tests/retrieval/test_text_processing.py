@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 import pytest
 
-from retrieval.german_text import char_ngrams, lemmas
+from retrieval.german_text import char_ngrams, lemmas, separable_verbs
 from retrieval.kb.chunking import MAX_CHARS, OVERVIEW, chunk_document, plain_text, sections, whole_document
 from retrieval.kb.documents import Document, FrontMatter
 from retrieval.kb.offices import Office, parse_intervals
@@ -61,6 +61,30 @@ def test_lemmas_handle_inflection_and_umlauts():
     assert lemmas("Die Anmeldungen der Hunde") == ["anmeldung", "hund"]
     assert lemmas("Führerschein") == lemmas("fuhrerschein")
     assert "<hun" in char_ngrams(["hundesteuer"]) and "hund" in char_ngrams(["hund"])
+
+
+@pytest.mark.parametrize(("question", "verbs"), [
+    ("Auto verkauft, wie melde ich es ab?", ["abmelden"]),
+    ("Wann macht das Freibad auf?", ["aufmachen"]),
+    ("Was bringe ich zum Termin mit? Und wann hat das Amt auf", ["mitbringen"]),  # "aufhaben" is no lemma
+    ("Wie trete ich aus der Kirche aus?", ["austreten"]),
+    ("Wer schleppt falsch geparkte Autos ab", ["abschleppen"]),
+    ("Wo ist das Amt?", []),
+    ("Der Antrag. Ab", []),  # a particle alone is no clause
+    ("Ich brauche das Zeichen ab", []),  # capitalised nouns never join ("abzeichen")
+])
+def test_separated_verbs_are_joined_again(question, verbs):
+    assert separable_verbs(question) == verbs
+
+
+def test_a_joined_verb_feeds_the_expansion_and_its_lexicon():
+    lexicon = load_lexicon(DEFAULT_LEXICON)
+    expanded = expand_query("Unser Hund ist tot, wie melde ich ihn ab?", lexicon,
+                            words=separable_verbs("Unser Hund ist tot, wie melde ich ihn ab?"))
+    assert "abmelden" in expanded
+    assert expand_query("Wie melde ich mich ab?", lexicon, words=["abmelden"]).count("abmelden") == 1
+    assert expand_query("Ich will mich abmelden", lexicon, words=["abmelden"]) == expand_query(
+        "Ich will mich abmelden", lexicon)  # a word already in the question is not added twice
 
 
 @pytest.mark.parametrize(("question", "term"), [
