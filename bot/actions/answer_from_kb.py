@@ -16,7 +16,7 @@ from bot.actions.handoff import offer_handoff
 from bot.actions.office_info import answer_with_office
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import answer_from_document, answer_from_translation, only_in_german, summary_line
-from bot.dialogue.facets import facets_of, is_follow_up, topic_words
+from bot.dialogue.facets import facets_asked, is_follow_up, topic_words
 from bot.dialogue.office_hours import day_asked
 from bot.dialogue.service_policy import Found, Signals, Step, next_step
 from bot.i18n.catalogue import text as say
@@ -43,7 +43,7 @@ class AnswerFromKb(Action):
         build, calendar = self.knowledge.build, self.knowledge.calendar
         text, chosen, last = tracker.text, tracker.entity("service_id"), tracker.slot("last_service")
         lang = tracker.lang
-        facets = self.facets(text, lang)
+        facets = facets_asked(text, lang, self.knowledge.searcher.expand)
         office = build.offices.get(tracker.slot("last_office") or "")
         day = day_asked(text, calendar.now(), lang)
         offered = self.offered(tracker)
@@ -65,7 +65,7 @@ class AnswerFromKb(Action):
 
         step = next_step(signals, search)
         if step is Step.ANSWER_CHOSEN:
-            asked = self.facets(_question_before_buttons(tracker), lang)
+            asked = facets_asked(_question_before_buttons(tracker), lang, self.knowledge.searcher.expand)
             return self.answer(dispatcher, chosen, asked, None, 1.0, lang)
         if step is Step.ASK_WHICH_OFFERED:
             return self.ask_which(dispatcher, offered, lang)
@@ -84,11 +84,6 @@ class AnswerFromKb(Action):
         if step is Step.OFFER_STAFF:
             return offer_handoff(dispatcher, lang, lead=None)
         return failed(dispatcher, tracker, self.settings, result)
-
-    def facets(self, question: str, lang: str) -> list[str]:
-        """What the question asks about. The facet words are German; a question in another language
-        is read with the German terms the multilingual lexicon adds ("how much" -> "Gebühren Kosten")."""
-        return facets_of(question if lang.startswith("de") else self.knowledge.searcher.expand(question, lang))
 
     def answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
                confidence: float | None, lang: str, see_also: tuple[str, str] | None = None) -> list[Event]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.actions.office_info import office_in_context
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, active_loop, followup, slot_set
-from bot.dialogue.facets import facets_of
+from bot.dialogue.facets import facets_asked
 from bot.handoff.contact import CONTACT_MARKER, looks_like_contact, normalise_contact
 from bot.handoff.sink import HandoffSink
 from bot.i18n.catalogue import text as say
@@ -59,7 +59,8 @@ class Handoff(Action):
         self.sink.handoff_requested(tracker.sender_id, available)
         events = [slot_set("handoff", True), slot_set("handoff_offered", False), slot_set("failed_attempts", 0.0)]
         # "Kann ich da anrufen?" after an answer: the office in question, with its number.
-        nearby = office_in_context(self.knowledge.build, tracker) if "contact" in facets_of(tracker.text) else None
+        asks_contact = "contact" in facets_asked(tracker.text, lang, self.knowledge.searcher.expand)
+        nearby = office_in_context(self.knowledge.build, tracker) if asks_contact else None
         phone = " " + say("direct_phone", lang, office=nearby.name, phone=nearby.phone) if nearby and nearby.phone else ""
         if available:
             dispatcher.send(BotMessage(kind=Kind.HANDOFF, text=say("handoff_now", lang) + phone, lang=lang))

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import office_answer
-from bot.dialogue.facets import facets_of
+from bot.dialogue.facets import facets_asked
 from bot.dialogue.office_hours import OfficeCalendar, day_asked
 from bot.i18n.catalogue import text as say
 from bot.live_index import LiveIndex
@@ -96,7 +96,7 @@ class OfficeInfo(Action):
             result = self.knowledge.search(tracker.text, lang=tracker.lang)
             level = self.knowledge.searcher.level(result, tracker.lang)
             if level == "answer" and result.top.doc_id != tracker.slot("last_service"):
-                facets = facets_of(tracker.text) or ["where"]
+                facets = facets_asked(tracker.text, tracker.lang, self.knowledge.searcher.expand) or ["where"]
                 return self.services.answer(dispatcher, result.top.doc_id, facets, None, result.confidence,
                                             tracker.lang)
             # Right after "Meinten Sie …?" ("wo muss ich da hin?"): the office of which of those services?

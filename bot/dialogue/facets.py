@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from functools import cache
 
 from retrieval.german_text import fold, lemmas
@@ -68,6 +69,12 @@ _GENERIC_WORDS: dict[str, frozenset[str]] = {
 def facets_of(question: str) -> list[str]:
     folded = fold(question)
     return [name for name, pattern in FACETS.items() if pattern.search(folded)]
+
+
+def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) -> list[str]:
+    """What a question in any language asks about. The facet words are German; a question in another
+    language is read with the German terms its expansion adds ("how much" -> "Gebühren Kosten")."""
+    return facets_of(question if is_german(lang) else expand(question, lang))
 
 
 def topic_words(question: str, lang: str = "de", lexicon: Lexicon | None = None) -> list[str]:

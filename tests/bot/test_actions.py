@@ -136,6 +136,18 @@ def test_an_office_question_naming_a_service_answers_with_that_services_page(act
     assert "laerm-und-stoerungen-melden" in slots["offered_services"]
 
 
+def test_an_office_question_in_english_naming_a_service_answers_every_facet_asked(actions, at_time):
+    # The facets are read from the question's German expansion, as for any service question:
+    # "where … and how much" gets the office and the fees, not only the office.
+    at_time(WEDNESDAY_10)
+    question = "Where can I apply for a passport and how much does it cost?"
+    said = [{"event": "user", "text": question, "metadata": {"lang": "en"}}]
+    messages, _, _ = run(actions, "action_office_info", tracker(question, intent="ask_office", events=said))
+    text = "\n".join(m.text for m in messages)
+    assert messages[0].service_ids[0] == "reisepass-beantragen" and messages[0].lang == "en"
+    assert "70 euros" in text and "Bürgerbüro" in text
+
+
 @pytest.mark.parametrize(("question", "family"), [
     ("Was kostet ein Führerschein?", "fuehrerschein"),  # several licence pages: answered or asked back
     ("Was kostet die Hundesteuer?", "hundesteuer"),
