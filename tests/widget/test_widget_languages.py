@@ -69,6 +69,10 @@ def test_a_page_only_in_german_does_not_switch_the_interface_to_german(browser, 
     assert shadow(page, ".msg.bot [lang=uk]").count() >= 3  # greeting, reply to "Привіт", "only in German"
     assert widget_attribute(page, "lang") == "uk" and shadow(page, "#kb-language").input_value() == "uk"
     assert shadow(page, "button[type=submit]").inner_text() == "Надіслати"
+    # One pair of feedback buttons for the turn, under the German page, not under the sentence before it.
+    feedback = shadow(page, ".msg.bot .feedback")
+    assert feedback.count() == 1
+    assert shadow(page, ".msg.bot").last.locator(".feedback").count() == 1
     context.close()
 
 def test_the_leichte_sprache_switch(browser, stack):

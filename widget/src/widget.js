@@ -252,7 +252,9 @@
     setTimeout(function () { if (item.parentNode) { item.parentNode.removeChild(item); } }, 8000);
   }
 
-  function messageNode(m) {
+  /** ``next``: the message after ``m``; an answer followed by another answer of its turn (the
+   *  "only in German" sentence before the German page) gets no feedback buttons of its own. */
+  function messageNode(m, next) {
     var item = el("li", { "class": "msg " + m.sender, "data-seq": String(m.seq || "") });
     item.appendChild(el("span", { "class": "who", text: (SENDER[m.sender] || m.sender) + ": " }));
     // The message's language, so that screen readers pronounce it right (a German page's answer
@@ -286,7 +288,8 @@
           return el("button", { type: "button", onclick: function () { sendText(b.payload, b.title); } }, parts);
         })));
     }
-    if (m.sender === "bot" && m.kind === "answer" && m.seq) {
+    var answerFollows = next && next.sender === "bot" && next.kind === "answer";
+    if (m.sender === "bot" && m.kind === "answer" && m.seq && !answerFollows) {
       if (state.rated[m.seq]) {
         item.appendChild(el("p", { "class": "links", text: T.thanks }));
       } else {
@@ -303,7 +306,7 @@
     log.textContent = "";
     var greeting = state.lang === "de" && CONFIG.greeting || T.greeting;
     log.appendChild(messageNode({ sender: "bot", text: greeting, lang: state.lang }));
-    state.messages.forEach(function (m) { log.appendChild(messageNode(m)); });
+    state.messages.forEach(function (m, i) { log.appendChild(messageNode(m, state.messages[i + 1])); });
     log.scrollTop = log.scrollHeight;
   }
 
