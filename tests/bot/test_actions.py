@@ -107,7 +107,7 @@ def test_follow_up_refers_to_last_service(actions, question, expected):
 
 
 @pytest.mark.parametrize(("question", "lang"), [("how much does it cost?", "en"), ("скільки це коштує?", "uk"),
-                                                ("ne kadar?", "tr")])
+                                                ("ne kadar?", "tr"), ("ne kadar tutar?", "tr")])
 def test_follow_ups_in_other_languages_refer_to_the_last_service(actions, question, lang):
     said = [{"event": "user", "text": question, "metadata": {"lang": lang}}]
     messages, _, _ = run(actions, "action_answer_from_kb", tracker(
