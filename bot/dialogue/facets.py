@@ -11,14 +11,14 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from retrieval.german_text import fold, lemmas
+from retrieval.german_text import fold, lemmas, separable_verbs
 from retrieval.languages import DETECTED, is_german
 from retrieval.search.expansion import Lexicon, phrases_found, words_of
 
 # Patterns on the folded question (umlauts as a/o/u).
 FACETS: dict[str, re.Pattern[str]] = {
     "cost": re.compile(r"\b(kost\w*|gebuhr\w*|preis\w*|teuer\w*|euro|bezahl\w*|zahl(e|en|t)\b|billig\w*|umsonst|gratis)"),
-    "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|nachweis\w*|papiere|formular\w*"
+    "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|mitnehm\w*|nachweis\w*|papiere|formular\w*"
                             r"|brauch\w* (ich|i|man|wir) (da )?(alles|(da)?fur))"),
     "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens)"),
     "online": re.compile(r"\b(online|internet|digital\w*|von zu ?hause|per mail|e-?mail)"),
@@ -44,7 +44,7 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
 _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "online", "termin", "genau", "und",
                 "brauchen", "brauche", "brauch", "teuer", "lange", "denn", "dafur", "das", "da",
                 # verbs that fit any service: "kann ich den auch online beantragen?" names no topic
-                "beantragen", "machen", "erledigen", "bekommen", "kriegen",
+                "beantragen", "machen", "erledigen", "bekommen", "kriegen", "bringen", "nehmen", "mitbringen", "mitnehmen",
                 # asking for a phone number names no topic either: "wen kann ich da anrufen?"
                 "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt"}
 
@@ -67,7 +67,9 @@ _GENERIC_WORDS: dict[str, frozenset[str]] = {
 
 
 def facets_of(question: str) -> list[str]:
-    folded = fold(question)
+    """The facets a German question asks, its separated verbs joined ('was bringe ich mit?' ->
+    mitbringen -> documents)."""
+    folded = fold(" ".join([question, *separable_verbs(question)]))
     return [name for name, pattern in FACETS.items() if pattern.search(folded)]
 
 

@@ -97,6 +97,7 @@ def test_holiday_closes_the_office(actions, at_time):
     ("und was kostet das?", "22,80 Euro unter 24 Jahren"),
     ("brauch ich einen Termin?", "Termin buchen: https://termine.musterstadt.example/buergerbuero"),
     ("geht das auch online?", "Personalausweis"),
+    ("was bringe ich da mit?", "bisheriger Personalausweis oder Reisepass"),  # mitbringen, separated
 ])
 def test_follow_up_refers_to_last_service(actions, question, expected):
     messages, slots, _ = run(actions, "action_answer_from_kb",

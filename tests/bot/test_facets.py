@@ -13,6 +13,8 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("was brauche ich dafür?", ["documents"], [], True),
     ("was brauch i dafür", ["documents"], [], True),  # Bavarian "i"
     ("was brauch ich da alles?", ["documents"], [], True),
+    ("was bringe ich da mit?", ["documents"], [], True),  # separated verb: mitbringen
+    ("Was nehme ich zum Termin mit?", ["documents", "appointment"], [], True),
     ("wie lange dauert das", ["deadline"], [], True),
     ("kann ich den auch online beantragen?", ["online"], [], True),
     ("Was kostet ein Personalausweis?", ["cost"], ["personalausweis"], True),  # the search decides
