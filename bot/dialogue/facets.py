@@ -45,24 +45,28 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
                 "brauchen", "brauche", "brauch", "teuer", "lange", "denn", "dafur", "das", "da",
                 # verbs that fit any service: "kann ich den auch online beantragen?" names no topic
                 "beantragen", "machen", "erledigen", "bekommen", "kriegen", "bringen", "nehmen", "mitbringen", "mitnehmen",
+                # "was kostet ein neuer?" after a lost ID asks about that service, not about "new" ones
+                "neu",
                 # asking for a phone number names no topic either: "wen kann ich da anrufen?"
                 "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt"}
 
 # The same for the other languages: verbs that fit any service ("what do I need?", "які документи
-# потрібні?"), beside each language's stop words; the facet words themselves ("cost", "коштує") are
-# the multilingual lexicon's.
+# потрібні?") and "new" ("how much is a new one?"), beside each language's stop words; the facet
+# words themselves ("cost", "коштує") are the multilingual lexicon's.
 _GENERIC_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset({"need", "needed", "bring", "apply", "get", "pay", "take", "go", "done"}),
+    "en": frozenset({"need", "needed", "bring", "apply", "get", "pay", "take", "go", "done", "new"}),
     "tr": frozenset({"lazım", "gerekli", "gerek", "gerekiyor", "götürmem", "getirmem", "başvuru", "yapabilir",
-                      "gitmem", "gitmeliyim", "yapmam", "yapmalıyım"}),
+                      "gitmem", "gitmeliyim", "yapmam", "yapmalıyım", "yeni", "yenisi"}),
     "uk": frozenset({"потрібно", "потрібні", "потрібен", "потрібна", "треба", "подати", "взяти", "йти",
-                      "піти", "зробити", "звернутися"}),
+                      "піти", "зробити", "звернутися", "новий", "нова", "нове", "нового", "нову"}),
     "ru": frozenset({"нужно", "нужны", "нужен", "нужна", "надо", "стоит", "подать", "взять", "идти", "пойти",
-                      "сделать", "обратиться"}),
+                      "сделать", "обратиться", "новый", "новая", "новое", "нового", "новую"}),
     "pl": frozenset({"potrzebne", "potrzebuję", "potrzebny", "trzeba", "muszę", "złożyć", "iść", "pójść",
-                      "zrobić", "załatwić"}),
-    "ro": frozenset({"nevoie", "trebuie", "necesare", "aduc", "depun", "merg", "fac", "adresez"}),
-    "ar": frozenset({"أحتاج", "احتاج", "يجب", "أحضر", "احضر", "المطلوبة", "مطلوب", "أذهب", "اذهب"}),
+                      "zrobić", "załatwić", "nowy", "nowa", "nowe", "nowego", "nową"}),
+    "ro": frozenset({"nevoie", "trebuie", "necesare", "aduc", "depun", "merg", "fac", "adresez", "nou", "nouă",
+                      "noua"}),
+    "ar": frozenset({"أحتاج", "احتاج", "يجب", "أحضر", "احضر", "المطلوبة", "مطلوب", "أذهب", "اذهب", "جديد",
+                      "جديدة"}),
 }
 
 

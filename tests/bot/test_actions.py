@@ -116,6 +116,20 @@ def test_follow_ups_in_other_languages_refer_to_the_last_service(actions, questi
     assert all(m.service_ids == ["personalausweis-beantragen"] for m in messages)
     assert "22,80" in "\n".join(m.text for m in messages).replace("22.80", "22,80")  # the fee for under 24s
 
+@pytest.mark.parametrize(("question", "lang", "fees"), [
+    ("was kostet ein neuer?", "de", "üblichen Gebühren"),
+    ("how much is a new one?", "en", "usual fees"),  # from the page's English version
+    ("сколько стоит новый?", "ru", "üblichen Gebühren"),  # no Russian version: the German page
+])
+def test_asking_what_a_new_one_costs_stays_with_the_service_just_answered(actions, question, lang, fees):
+    # "new" is no subject of its own: the search would take it for a new car's registration.
+    said = [{"event": "user", "text": question, "metadata": {"lang": lang}}]
+    messages, _, _ = run(actions, "action_answer_from_kb", tracker(
+        question, slots={"last_service": "ausweis-verloren"}, events=said))
+    assert all(m.service_ids == ["ausweis-verloren"] for m in messages)
+    assert fees in "\n".join(m.text for m in messages)
+
+
 def test_a_phone_question_as_a_follow_up_shows_the_office_with_its_number(actions, at_time):
     at_time(WEDNESDAY_10)
     messages, _, _ = run(actions, "action_answer_from_kb",

@@ -14,6 +14,7 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("was brauch i dafür", ["documents"], [], True),  # Bavarian "i"
     ("was brauch ich da alles?", ["documents"], [], True),
     ("was bringe ich da mit?", ["documents"], [], True),  # separated verb: mitbringen
+    ("was kostet ein neuer?", ["cost"], [], True),  # "neu" names no service of its own
     ("Was nehme ich zum Termin mit?", ["documents", "appointment"], [], True),
     ("wie lange dauert das", ["deadline"], [], True),
     ("kann ich den auch online beantragen?", ["online"], [], True),
@@ -51,6 +52,10 @@ LEXICON = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
     ("ما هي الأوراق المطلوبة؟", "ar", [], True),
     ("where do I have to go for that?", "en", [], True),
     ("куди мені для цього йти?", "uk", [], True),
+    ("how much is a new one?", "en", [], True),
+    ("сколько стоит новый?", "ru", [], True),
+    ("что мне нужно?", "ru", [], True),  # documents, with a pronoun between the words
+    ("ماذا أحتاج؟", "ar", [], True),
 ])
 def test_follow_ups_in_other_languages(question, lang, topic, follow_up):
     facets = facets_of(expand_query(question, LEXICON))
