@@ -102,6 +102,7 @@ def test_a_joined_verb_feeds_the_expansion_and_its_lexicon():
     ("Meine ID-Karte ist weg", "Personalausweis"),  # hyphenated entry "id-karte"
     ("Ich ziehe nach Ulm, muss ich mich anmelden?", "Wohnsitz"),  # "sich anmelden"
     ("Ich habe meinen Fahrzeugschein verloren", "Zulassungsbescheinigung"),
+    ("Die Bank will eine Bestätigung, dass ich hier wohne", "Meldebescheinigung"),
 ])
 def test_colloquial_terms_are_expanded(question, term):
     assert term in expand_query(question, load_lexicon(DEFAULT_LEXICON))
