@@ -20,7 +20,9 @@ NGRAM_SIZES = (4, 5)
 _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
 _WORD = re.compile(r"\w", re.UNICODE)
 # Question words carry no topic but spaCy's list lacks some colloquial ones.
-_EXTRA_STOP = {"hab", "hallo", "bitte", "danke", "mal", "gern", "gerne", "eigentlich", "brauch", "muss", "kann"}
+_EXTRA_STOP = {"hab", "hallo", "bitte", "danke", "mal", "gern", "gerne", "eigentlich", "brauch", "muss", "kann",
+               # spoken articles: "brauch ich da nen Termin?", "ne Bestätigung"
+               "nen", "ne", "nem", "ner"}
 STOP = {w.lower().translate(_FOLD) for w in STOP_WORDS} | _EXTRA_STOP
 
 

@@ -15,6 +15,7 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("was brauch ich da alles?", ["documents"], [], True),
     ("was bringe ich da mit?", ["documents"], [], True),  # separated verb: mitbringen
     ("was kostet ein neuer?", ["cost"], [], True),  # "neu" names no service of its own
+    ("Brauch ich da nen Termin?", ["appointment"], [], True),  # "nen" is spoken "einen"
     ("Was nehme ich zum Termin mit?", ["documents", "appointment"], [], True),
     ("wie lange dauert das", ["deadline"], [], True),
     ("kann ich den auch online beantragen?", ["online"], [], True),
