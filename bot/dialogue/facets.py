@@ -20,7 +20,8 @@ FACETS: dict[str, re.Pattern[str]] = {
     "cost": re.compile(r"\b(kost\w*|gebuhr\w*|preis\w*|teuer\w*|euro|bezahl\w*|zahl(e|en|t)\b|billig\w*|umsonst|gratis)"),
     "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|mitnehm\w*|nachweis\w*|papiere|formular\w*"
                             r"|brauch\w* (ich|i|man|wir) (da )?(alles|(da)?fur))"),
-    "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens)"),
+    "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens"
+                           r"|schnell(er)?\b)"),
     "online": re.compile(r"\b(online|internet|digital\w*|von zu ?hause|per mail|e-?mail)"),
     "appointment": re.compile(r"\b(termin\w*|vorbeikommen|einfach so vorbei)"),
     "where": re.compile(r"\b(wo\b|wohin|adresse|zustandig\w*|welches amt|welche stelle)"),
@@ -47,6 +48,8 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
                 "beantragen", "machen", "erledigen", "bekommen", "kriegen", "bringen", "nehmen", "mitbringen", "mitnehmen",
                 # "was kostet ein neuer?" after a lost ID asks about that service, not about "new" ones
                 "neu",
+                # "geht das schnell?" asks how long, about what was just discussed
+                "gehen", "schnell", "schnellen",
                 # asking for a phone number names no topic either: "wen kann ich da anrufen?"
                 "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt"}
 

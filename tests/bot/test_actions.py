@@ -98,6 +98,7 @@ def test_holiday_closes_the_office(actions, at_time):
     ("brauch ich einen Termin?", "Termin buchen: https://termine.musterstadt.example/buergerbuero"),
     ("geht das auch online?", "Personalausweis"),
     ("was bringe ich da mit?", "bisheriger Personalausweis oder Reisepass"),  # mitbringen, separated
+    ("geht das schnell?", "Etwa drei bis vier Wochen"),
 ])
 def test_follow_up_refers_to_last_service(actions, question, expected):
     messages, slots, _ = run(actions, "action_answer_from_kb",

@@ -16,6 +16,8 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("was bringe ich da mit?", ["documents"], [], True),  # separated verb: mitbringen
     ("was kostet ein neuer?", ["cost"], [], True),  # "neu" names no service of its own
     ("Brauch ich da nen Termin?", ["appointment"], [], True),  # "nen" is spoken "einen"
+    ("geht das schnell?", ["deadline"], [], True),
+    ("Wie schnell bekomme ich einen Reisepass?", ["deadline"], ["reisepass"], True),  # the search decides
     ("Was nehme ich zum Termin mit?", ["documents", "appointment"], [], True),
     ("wie lange dauert das", ["deadline"], [], True),
     ("kann ich den auch online beantragen?", ["online"], [], True),
