@@ -65,7 +65,7 @@ _GENERIC_WORDS: dict[str, frozenset[str]] = {
     "ru": frozenset({"нужно", "нужны", "нужен", "нужна", "надо", "стоит", "подать", "взять", "идти", "пойти",
                       "сделать", "обратиться", "новый", "новая", "новое", "нового", "новую"}),
     "pl": frozenset({"potrzebne", "potrzebuję", "potrzebny", "trzeba", "muszę", "złożyć", "iść", "pójść",
-                      "zrobić", "załatwić", "nowy", "nowa", "nowe", "nowego", "nową"}),
+                      "zrobić", "załatwić", "idzie", "nowy", "nowa", "nowe", "nowego", "nową"}),
     "ro": frozenset({"nevoie", "trebuie", "necesare", "aduc", "depun", "merg", "fac", "adresez", "nou", "nouă",
                       "noua"}),
     "ar": frozenset({"أحتاج", "احتاج", "يجب", "أحضر", "احضر", "المطلوبة", "مطلوب", "أذهب", "اذهب", "جديد",

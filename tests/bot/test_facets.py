@@ -59,6 +59,8 @@ LEXICON = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
     ("сколько стоит новый?", "ru", [], True),
     ("что мне нужно?", "ru", [], True),  # documents, with a pronoun between the words
     ("ماذا أحتاج؟", "ar", [], True),
+    ("how fast is it?", "en", [], True),  # the duration, like "geht das schnell?"
+    ("jak szybko to idzie?", "pl", [], True),
 ])
 def test_follow_ups_in_other_languages(question, lang, topic, follow_up):
     facets = facets_of(expand_query(question, LEXICON))
