@@ -19,6 +19,8 @@ from pathlib import Path
 
 from slugify import slugify
 
+from retrieval.languages import is_german
+
 log = logging.getLogger(__name__)
 
 CALIBRATION_DIR = Path(__file__).parent / "calibration"
@@ -49,7 +51,7 @@ class Calibration:
 
     def for_language(self, lang: str) -> Calibration:
         """The calibration for a question in ``lang``; Leichte Sprache is German."""
-        return self.other_languages if self.other_languages and not lang.startswith("de") else self
+        return self.other_languages if self.other_languages and not is_german(lang) else self
 
     def thresholds(self, lang: str = "de") -> tuple[float, float]:
         """(answer, ask back) for a question in ``lang``."""

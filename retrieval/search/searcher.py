@@ -23,6 +23,7 @@ import numpy as np
 from retrieval.german_text import lemmas, separable_verbs
 from retrieval.index.lexical import document_text
 from retrieval.index.store import IndexBuild
+from retrieval.languages import is_german
 from retrieval.model.embedder import Embedder
 from retrieval.search.confidence import Calibration, load_calibration, uncalibrated_probability
 from retrieval.search.expansion import (
@@ -135,7 +136,7 @@ class Searcher:
         verbs joined ("melde … ab" -> abmelden) and colloquial words (or, in another language than
         German, the municipal terms) translated, in brackets."""
         query = without_place_name(query, self.place)
-        if not lang.startswith("de"):
+        if not is_german(lang):
             return expand_query(query, self.foreign_lexicon, self.corrector)
         return expand_query(query, self.lexicon, self.corrector, separable_verbs(query))
 
