@@ -15,7 +15,14 @@ from typing import Any
 from bot.actions.handoff import offer_handoff
 from bot.actions.office_info import answer_with_office
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
-from bot.dialogue.answers import answer_from_document, answer_from_translation, only_in_german, summary_line
+from bot.dialogue.answers import (
+    answer_from_document,
+    answer_from_translation,
+    facets_not_on_page,
+    office_line,
+    only_in_german,
+    summary_line,
+)
 from bot.dialogue.facets import facets_asked, is_follow_up, topic_words
 from bot.dialogue.office_hours import day_asked
 from bot.dialogue.service_policy import Found, Signals, Step, next_step
@@ -98,8 +105,10 @@ class AnswerFromKb(Action):
             dispatcher.send(answer_from_translation(doc, translation, facets, confidence, offices, calendar,
                                                     calendar.now()))
         else:
-            reply = answer_from_document(doc, facets, snippet, offices, calendar, calendar.now(), confidence, see_also)
-            for message in only_in_german(reply, doc.meta.title, lang) if lang != "de" else [reply]:
+            now = calendar.now()
+            reply = answer_from_document(doc, facets, snippet, offices, calendar, now, confidence, see_also)
+            missing = facets_not_on_page(doc, facets, offices, office_line(offices, calendar, now))
+            for message in only_in_german(reply, doc.meta.title, lang, missing) if lang != "de" else [reply]:
                 dispatcher.send(message)
         return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now
                 slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, facet_lead
@@ -19,6 +20,11 @@ MAX_ANSWER_CHARS = 450
 MAX_SUMMARY_CHARS = 110
 # "Was kostet das und was muss ich mitbringen?": both facets, at most two.
 MAX_FACETS_ANSWERED = 2
+# Said first when the answered page has nothing on the asked facet, so the page's overview that
+# follows is not mistaken for the answer ("und was kostet das?" on a page without fees).
+NOT_ON_PAGE = {"cost": "not_on_page_cost", "documents": "not_on_page_documents", "deadline": "not_on_page_deadline",
+               "online": "not_on_page_online", "appointment": "not_on_page_appointment", "where": "not_on_page_where",
+               "contact": "not_on_page_contact"}
 
 
 def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
@@ -90,6 +96,13 @@ def page_source(doc: Document) -> Source:
     return Source(url=str(doc.meta.url), title=doc.meta.title, date=doc.meta.updated)
 
 
+def facets_not_on_page(doc: Document, facets: list[str], offices: list[Office], office_today: str | None) -> list[str]:
+    """The asked facets (as far as an answer takes them) that the page neither states nor has a section on."""
+    parts = sections(doc.body)
+    return [facet for facet in facets[:MAX_FACETS_ANSWERED]
+            if not facet_lead(doc, facet, offices, office_today) and not facet_section(facet, parts)]
+
+
 def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, str] | None, offices: list[Office],
                          calendar: OfficeCalendar, now: datetime, confidence: float | None = None,
                          see_also: tuple[str, str] | None = None) -> BotMessage:
@@ -103,10 +116,15 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
         lead = facet_lead(doc, facet, offices, office)
         if lead:
             lines += [f"**{meta.title} – {LABEL[facet]}:**" if not lines else f"**{LABEL[facet]}:**", *lead]
+    missing = facets_not_on_page(doc, facets, offices, office)
     if not lines:
         heading, text = section_for(doc, facets, snippet)
-        lines = [f"**{meta.title}**" + (f" – {heading}" if heading and heading != OVERVIEW else ""), shorten(text)]
-    if office and office not in lines and (not facets or OFFICE_FACETS & set(facets)):
+        lines = [f"**{meta.title}**" + (f" – {heading}" if heading and heading != OVERVIEW else ""),
+                 *[say(NOT_ON_PAGE[f], "de") for f in missing], shorten(text)]
+    else:
+        lines += [say(NOT_ON_PAGE[f], "de") for f in missing]
+    # The office goes with a question about it, with a general one, and where the page leaves the asked fact open.
+    if office and office not in lines and (not facets or OFFICE_FACETS & set(facets) or missing):
         lines.append(office)
     said = "\n".join(lines)
     links = []
@@ -153,14 +171,19 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
     meta = doc.meta
     title, lang = translation.meta.title, translation.meta.lang
     parts = sections(translation.body)
-    found = next((hit for facet in facets[:MAX_FACETS_ANSWERED] if (hit := facet_section(facet, parts))), None)
-    office = office_line(offices, calendar, now, lang) if OFFICE_FACETS & set(facets) else None
+    asked = facets[:MAX_FACETS_ANSWERED]
+    found = next((hit for facet in asked if (hit := facet_section(facet, parts))), None)
+    # Facets the answer leaves open: no section on them, not the office's (named below), not an
+    # online way the German page links to.
+    missing = [] if found else [f for f in asked if not (f in OFFICE_FACETS and offices)
+                                and not (f == "online" and meta.online_service_url)]
+    office = office_line(offices, calendar, now, lang) if OFFICE_FACETS & set(facets) or missing else None
     if found:
         text = f"**{title} – {found[0]}:**\n{shorten(found[1])}"
     elif office and set(facets) <= {"where", "contact"}:  # "where do I go?": the office, not the page's first lines
         text = f"**{title}**"
     else:
-        text = f"**{title}**\n{shorten(translation.body)}"
+        text = "\n".join([f"**{title}**", *[say(NOT_ON_PAGE[f], lang) for f in missing], shorten(translation.body)])
     if office:
         text += f"\n{office}"
     links = [Link(kind="booking", url=str(meta.booking_url), title=say("booking", lang))] if meta.booking_url else []
@@ -171,10 +194,12 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
                       confidence=None if confidence is None else round(confidence, 3))
 
 
-def only_in_german(answer: BotMessage, title: str, lang: str) -> list[BotMessage]:
+def only_in_german(answer: BotMessage, title: str, lang: str, missing: Sequence[str] = ()) -> list[BotMessage]:
     """For a page without a version in ``lang``: one sentence in that language saying the details
-    are only in German, then the German answer, marked as German, with staff offered."""
-    notice = BotMessage(kind=Kind.ANSWER, text=say("only_german", lang, title=title), lang=lang,
+    are only in German (and which asked ``missing`` facets the page leaves open), then the German
+    answer, marked as German, with staff offered."""
+    notice = " ".join([say("only_german", lang, title=title), *[say(NOT_ON_PAGE[f], lang) for f in missing]])
+    notice = BotMessage(kind=Kind.ANSWER, text=notice, lang=lang,
                         service_ids=answer.service_ids, confidence=answer.confidence)
     staff = Button(title=say("talk_to_person", lang), payload="/request_human")
     return [notice, answer.model_copy(update={"lang": "de", "buttons": [*answer.buttons, staff]})]

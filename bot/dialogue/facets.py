@@ -22,7 +22,9 @@ FACETS: dict[str, re.Pattern[str]] = {
                             r"|brauch\w* (ich|i|man|wir) (da )?(alles|(da)?fur))"),
     "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens"
                            r"|schnell(er)?\b)"),
-    "online": re.compile(r"\b(online|internet|digital\w*|von zu ?hause|per mail|e-?mail)"),
+    # "muss ich da persönlich hin?" asks whether it works without going there: the online facet.
+    "online": re.compile(r"\b(online|internet|digital\w*|von zu ?hause|per mail|e-?mail|personlich|vor ort"
+                         r"|hin(gehen|kommen|fahren)|selbst (hin|vorbei))"),
     "appointment": re.compile(r"\b(termin\w*|vorbeikommen|einfach so vorbei)"),
     "where": re.compile(r"\b(wo\b|wohin|adresse|zustandig\w*|welches amt|welche stelle)"),
     "contact": re.compile(r"\b(anruf\w*|telefon\w*|nummer|erreiche ich|erreichen\b|kontakt\w*|ansprechp\w*)"),
@@ -50,6 +52,8 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
                 "neu",
                 # "geht das schnell?" asks how long, about what was just discussed
                 "gehen", "schnell", "schnellen",
+                # going there in person is the online facet: "muss ich da persönlich hin?"
+                "personlich", "ort", "selbst", "hingehen", "hinkommen", "hinfahren",
                 # asking for a phone number names no topic either: "wen kann ich da anrufen?"
                 "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt"}
 

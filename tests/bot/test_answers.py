@@ -160,6 +160,33 @@ def test_two_facets_are_answered_in_the_order_asked():
     assert lines.index("**Kosten:**") < len(lines) - 1 and "26 Euro, online 20 Euro." in lines
 
 
+def test_a_fact_the_page_does_not_give_is_said_to_be_missing_before_its_overview():
+    # "und was kostet das?" after the Wohngeld processing time: that page names no fee.
+    lines = answer(SAMPLE, "faq-wohngeld-dauer", ["cost"])
+    assert lines[:2] == ["**Wie lange dauert die Bearbeitung meines Wohngeldantrags?**",
+                         "Zu den Kosten steht auf dieser Seite nichts."]
+    assert "acht bis zwölf Wochen" in lines[2]
+    assert lines[-1].startswith("Zuständig: Amt für Soziales und Wohnen")  # where to ask instead
+    # Of two facets, the one the page answers comes first, the missing one is named after it.
+    both = answer(SAMPLE, "faq-wohngeld-dauer", ["deadline", "cost"])
+    assert both[0].endswith("– Dauer und Fristen:**") and "Zu den Kosten steht auf dieser Seite nichts." in both
+    # A page that answers the facet never says it is missing.
+    assert not any("steht auf dieser Seite" in line for line in answer(SAMPLE, "reisepass-beantragen", ["cost"]))
+
+
+def test_a_translation_without_the_asked_fact_says_so_in_its_language():
+    from bot.dialogue.answers import answer_from_translation
+
+    page, english = SAMPLE.documents["wohngeld-beantragen"], SAMPLE.translations[("wohngeld-beantragen", "en")]
+    offices = [SAMPLE.offices[o] for o in page.meta.offices]
+    lines = answer_from_translation(page, english, ["cost"], None, offices, CALENDAR, WEDNESDAY_10).text.splitlines()
+    assert lines[:2] == [f"**{english.meta.title}**", "This page does not say what it costs."]
+    assert lines[-1].startswith("Responsible office: Amt für Soziales und Wohnen")
+    # The German page links an online service: "can I do it online?" is answered by that link, not called missing.
+    online = answer_from_translation(page, english, ["online"], None, offices, CALENDAR, WEDNESDAY_10)
+    assert "does not say" not in online.text and [link.kind for link in online.links] == ["online"]
+
+
 def test_a_nearly_tied_second_page_is_named_after_the_answer():
     doc = SAMPLE.documents["personalausweis-beantragen"]
     message = answer_from_document(doc, [], None, [], CALENDAR, WEDNESDAY_10,
@@ -241,6 +268,9 @@ def test_without_a_translation_the_german_answer_follows_one_sentence_in_the_cit
     assert notice.service_ids == ["fuehrungszeugnis"] and notice.confidence == 0.8  # the turn's outcome is the answer
     assert answer.lang == "de" and answer.text == german.text and answer.sources == german.sources
     assert [(b.title, b.payload) for b in answer.buttons] == [("Bir kişiyle konuşmak istiyorum", "/request_human")]
+    # A fact the German page leaves open is named in the citizen's language, not only in the German text.
+    notice, _ = only_in_german(german, "Führungszeugnis beantragen", "tr", ["deadline"])
+    assert notice.text.endswith(" Bu sayfada işlemin ne kadar sürdüğü ve hangi sürelerin geçerli olduğu yazmıyor.")
 
 
 @pytest.mark.parametrize(("lang", "facet", "heading", "fact"), [

@@ -21,6 +21,9 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("Was nehme ich zum Termin mit?", ["documents", "appointment"], [], True),
     ("wie lange dauert das", ["deadline"], [], True),
     ("kann ich den auch online beantragen?", ["online"], [], True),
+    ("muss ich da persönlich hin?", ["online"], [], True),  # in person or not: the online facet
+    ("Kann ich das auch vor Ort erledigen?", ["online"], [], True),
+    ("muss ich persönlich vorbeikommen?", ["online", "appointment"], ["vorbeikommen"], True),
     ("Was kostet ein Personalausweis?", ["cost"], ["personalausweis"], True),  # the search decides
     ("Ich möchte meinen Hund anmelden", [], ["hund", "anmelden"], False),
     ("und wen kann ich da anrufen?", ["contact"], [], True),
@@ -61,6 +64,12 @@ LEXICON = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
     ("ماذا أحتاج؟", "ar", [], True),
     ("how fast is it?", "en", [], True),  # the duration, like "geht das schnell?"
     ("jak szybko to idzie?", "pl", [], True),
+    # "in person?" asks whether it works without going there, as "persönlich" does in German
+    ("do I have to go there in person?", "en", [], True),
+    ("şahsen gitmem gerekiyor mu?", "tr", [], True),
+    ("чи треба йти особисто?", "uk", [], True),
+    ("нужно идти лично?", "ru", [], True),
+    ("هل يجب أن أذهب شخصياً؟", "ar", [], True),
 ])
 def test_follow_ups_in_other_languages(question, lang, topic, follow_up):
     facets = facets_of(expand_query(question, LEXICON))
