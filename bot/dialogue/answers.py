@@ -183,7 +183,9 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
     elif office and set(facets) <= {"where", "contact"}:  # "where do I go?": the office, not the page's first lines
         text = f"**{title}**"
     else:
-        text = "\n".join([f"**{title}**", *[say(NOT_ON_PAGE[f], lang) for f in missing], shorten(translation.body)])
+        # Its first section, as a German page's answer: headings and lists further down would run into it.
+        first = parts[0][1] if parts else translation.body
+        text = "\n".join([f"**{title}**", *[say(NOT_ON_PAGE[f], lang) for f in missing], shorten(first)])
     if office:
         text += f"\n{office}"
     links = [Link(kind="booking", url=str(meta.booking_url), title=say("booking", lang))] if meta.booking_url else []

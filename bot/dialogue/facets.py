@@ -23,7 +23,9 @@ FACETS: dict[str, re.Pattern[str]] = {
     "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens"
                            r"|schnell(er)?\b)"),
     # "muss ich da persönlich hin?" asks whether it works without going there: the online facet.
-    "online": re.compile(r"\b(online|internet|digital\w*|von zu ?hause|per mail|e-?mail|personlich|vor ort"
+    # An online shop is a subject, not the way to apply: "Gewerbe für meinen Onlineshop anmelden".
+    "online": re.compile(r"\b(online(?!-?(shop|hand|versand|banking|ausweis))|internet\b|digital\w*|von zu ?hause"
+                         r"|per mail|e-?mail|personlich|vor ort"
                          r"|hin(gehen|kommen|fahren)|selbst (hin|vorbei))"),
     "appointment": re.compile(r"\b(termin\w*|vorbeikommen|einfach so vorbei)"),
     "where": re.compile(r"\b(wo\b|wohin|adresse|zustandig\w*|welches amt|welche stelle)"),
@@ -97,12 +99,19 @@ def topic_words(question: str, lang: str = "de", lexicon: Lexicon | None = None)
     part of an expression the multilingual ``lexicon`` reads as a facet ('how much does it cost?' ->
     [], 'скільки коштує паспорт?' -> ['паспорт'])."""
     if is_german(lang):
-        return [w for w in lemmas(question) if w not in _FACET_WORDS]
+        # A word that asks a facet by itself names no subject either, in any spelling: "was kost des?"
+        return [w for w in lemmas(question) if w not in _FACET_WORDS and not _asks_a_facet(w)]
     words = words_of(question)
     in_facet = {i for (start, end), terms in (phrases_found(question, lexicon) if lexicon else [])
                 if facets_of(terms) for i in range(start, end)}
     stop = _no_topic(lang)
     return [w.lower() for i, w in enumerate(words) if i not in in_facet and w.lower() not in stop and not w.isdigit()]
+
+
+@cache
+def _asks_a_facet(word: str) -> bool:
+    """The word alone asks a facet ("kost", "gebühren", "termin"); not "where": "Adresse" is also a subject."""
+    return any(pattern.fullmatch(word) for name, pattern in FACETS.items() if name != "where")
 
 
 @cache

@@ -252,6 +252,7 @@ def test_a_translation_answers_in_its_language_with_its_own_source_and_the_pages
     reply = answer_from_translation(page, english, [], 0.7, [], CALENDAR, WEDNESDAY_10)
     assert reply.lang == "en" and reply.service_ids == ["wohnsitz-anmelden"] and reply.confidence == 0.7
     assert reply.text.startswith("**Registering your address") and "two weeks" in reply.text
+    assert "What you need" not in reply.text and "passport" not in reply.text  # its first section only, like a German answer
     assert reply.sources[0].title == english.meta.title and reply.sources[0].date == english.meta.updated
     assert [(link.kind, link.title) for link in reply.links] == [("booking", "Book an appointment"),
                                                                   ("online", "Do it online")]

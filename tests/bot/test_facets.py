@@ -21,9 +21,11 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("Was nehme ich zum Termin mit?", ["documents", "appointment"], [], True),
     ("wie lange dauert das", ["deadline"], [], True),
     ("kann ich den auch online beantragen?", ["online"], [], True),
+    ("Ich will ein Gewerbe für meinen Onlineshop anmelden", [], ["gewerbe", "onlineshop", "anmelden"], False),
     ("muss ich da persönlich hin?", ["online"], [], True),  # in person or not: the online facet
     ("Kann ich das auch vor Ort erledigen?", ["online"], [], True),
-    ("muss ich persönlich vorbeikommen?", ["online", "appointment"], ["vorbeikommen"], True),
+    ("muss ich persönlich vorbeikommen?", ["online", "appointment"], [], True),
+    ("und was kost des?", ["cost"], [], True),  # Bavarian: a facet word in any spelling names no subject
     ("Was kostet ein Personalausweis?", ["cost"], ["personalausweis"], True),  # the search decides
     ("Ich möchte meinen Hund anmelden", [], ["hund", "anmelden"], False),
     ("und wen kann ich da anrufen?", ["contact"], [], True),
