@@ -22,7 +22,10 @@ _WORD = re.compile(r"\w", re.UNICODE)
 # Question words carry no topic but spaCy's list lacks some colloquial ones.
 _EXTRA_STOP = {"hab", "hallo", "bitte", "danke", "mal", "gern", "gerne", "eigentlich", "brauch", "muss", "kann",
                # spoken articles: "brauch ich da nen Termin?", "ne Bestätigung"
-               "nen", "ne", "nem", "ner"}
+               "nen", "ne", "nem", "ner",
+               # contracted prepositions spaCy's list lacks: "was brauche ich fürs Auto?"
+               "furs", "ans", "aufs", "ums", "durchs", "ubers", "vors", "vorm", "uberm", "unterm", "unters",
+               "hinters", "hinterm"}
 STOP = {w.lower().translate(_FOLD) for w in STOP_WORDS} | _EXTRA_STOP
 
 

@@ -25,6 +25,7 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("muss ich da persönlich hin?", ["online"], [], True),  # in person or not: the online facet
     ("Kann ich das auch vor Ort erledigen?", ["online"], [], True),
     ("muss ich persönlich vorbeikommen?", ["online", "appointment"], [], True),
+    ("was brauche ich fürs Auto?", ["documents"], ["auto"], True),  # "fürs" is "für das"
     ("und was kost des?", ["cost"], [], True),  # Bavarian: a facet word in any spelling names no subject
     ("Was kostet ein Personalausweis?", ["cost"], ["personalausweis"], True),  # the search decides
     ("Ich möchte meinen Hund anmelden", [], ["hund", "anmelden"], False),
