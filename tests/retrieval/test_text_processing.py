@@ -101,6 +101,7 @@ def test_a_joined_verb_feeds_the_expansion_and_its_lexicon():
     ("zwei Knollen in einer Woche", "Verwarnungsgeld"),  # entry "knolle"
     ("Meine ID-Karte ist weg", "Personalausweis"),  # hyphenated entry "id-karte"
     ("Ich ziehe nach Ulm, muss ich mich anmelden?", "Wohnsitz"),  # "sich anmelden"
+    ("Ich ziehe von Hamburg nach Musterstadt", "Ummeldung"),  # moving, without "um"
     ("Ich habe meinen Fahrzeugschein verloren", "Zulassungsbescheinigung"),
     ("Die Bank will eine Bestätigung, dass ich hier wohne", "Meldebescheinigung"),
 ])
