@@ -173,10 +173,9 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
     parts = sections(translation.body)
     asked = facets[:MAX_FACETS_ANSWERED]
     found = next((hit for facet in asked if (hit := facet_section(facet, parts))), None)
-    # Facets the answer leaves open: no section on them, not the office's (named below), not an
-    # online way the German page links to.
-    missing = [] if found else [f for f in asked if not (f in OFFICE_FACETS and offices)
-                                and not (f == "online" and meta.online_service_url)]
+    # Said to be missing only where the German page has nothing on it either: a translation may state
+    # it in a sentence without a heading ("Applying is free."), which the German facet words cannot find.
+    missing = [] if found else facets_not_on_page(doc, asked, offices, office_line(offices, calendar, now))
     office = office_line(offices, calendar, now, lang) if OFFICE_FACETS & set(facets) or missing else None
     if found:
         text = f"**{title} – {found[0]}:**\n{shorten(found[1])}"

@@ -177,13 +177,21 @@ def test_a_fact_the_page_does_not_give_is_said_to_be_missing_before_its_overview
 def test_a_translation_without_the_asked_fact_says_so_in_its_language():
     from bot.dialogue.answers import answer_from_translation
 
-    page, english = SAMPLE.documents["wohngeld-beantragen"], SAMPLE.translations[("wohngeld-beantragen", "en")]
-    offices = [SAMPLE.offices[o] for o in page.meta.offices]
-    lines = answer_from_translation(page, english, ["cost"], None, offices, CALENDAR, WEDNESDAY_10).text.splitlines()
+    def reply(doc_id: str, facets: list[str]):
+        page, english = SAMPLE.documents[doc_id], SAMPLE.translations[(doc_id, "en")]
+        offices = [SAMPLE.offices[o] for o in page.meta.offices]
+        return english, answer_from_translation(page, english, facets, None, offices, CALENDAR, WEDNESDAY_10)
+
+    english, message = reply("faq-anmeldefrist-umzug", ["cost"])
+    lines = message.text.splitlines()
     assert lines[:2] == [f"**{english.meta.title}**", "This page does not say what it costs."]
-    assert lines[-1].startswith("Responsible office: Amt für Soziales und Wohnen")
+    assert lines[-1].startswith("Responsible office: Bürgerbüro Mitte")  # where to ask instead
+    # Only where the German page says nothing either: the English Wohngeld page says "Applying is free."
+    # in a sentence without a heading of its own, and the German page says so too.
+    _, free = reply("wohngeld-beantragen", ["cost"])
+    assert "does not say" not in free.text
     # The German page links an online service: "can I do it online?" is answered by that link, not called missing.
-    online = answer_from_translation(page, english, ["online"], None, offices, CALENDAR, WEDNESDAY_10)
+    _, online = reply("wohngeld-beantragen", ["online"])
     assert "does not say" not in online.text and [link.kind for link in online.links] == ["online"]
 
 
