@@ -37,7 +37,14 @@ _WORD = re.compile(r"\w+")  # words of a question; "ID-Karte" is two, as in the 
 _local = threading.local()  # a PyStemmer object must not be shared between threads
 
 
+# Arabic writes the article and some prepositions onto the word: "التكلفة" (the cost), "بالتكلفة",
+# "والرسوم". Matched like an inflection, so one entry "تكلفة" finds them all.
+_ARABIC_PROCLITICS = re.compile(r"^(?:وال|بال|فال|كال|لل|ال)(?=[\u0621-\u064a]{3})")
+
+
 def _stem(word: str) -> str:
+    if _ARABIC_PROCLITICS.match(word):
+        return _ARABIC_PROCLITICS.sub("", word)
     if not hasattr(_local, "stemmer"):
         _local.stemmer = Stemmer.Stemmer("german")
     return fold(_local.stemmer.stemWord(unicodedata.normalize("NFC", word).lower()))  # Snowball wants NFC
@@ -59,7 +66,8 @@ class KeyWord:
     def matches(self, folded: str, stem: str) -> bool:
         if self.prefix:
             return folded.startswith(self.word)
-        return folded == self.word or (stem == self.stem and abs(len(folded) - len(self.word)) <= MAX_INFLECTION)
+        return folded == self.word or (stem == self.stem and (abs(len(folded) - len(self.word)) <= MAX_INFLECTION
+                                                              or bool(_ARABIC_PROCLITICS.match(folded))))
 
 
 def _key_words(key: str) -> tuple[KeyWord, ...]:

@@ -57,6 +57,7 @@ LEXICON = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
     ("ne kadar?", "tr", [], True),
     ("ile to kosztuje?", "pl", [], True),
     ("كم يكلف ذلك؟", "ar", [], True),
+    ("كم التكلفة؟", "ar", [], True),  # the entry "تكلفة" with the article written onto it
     ("які документи потрібні?", "uk", [], True),  # "потрібні" (needed) fits any service
     ("ما هي الأوراق المطلوبة؟", "ar", [], True),
     ("where do I have to go for that?", "en", [], True),

@@ -137,6 +137,15 @@ def test_the_longest_expression_wins_over_the_words_inside_it():
     assert "Außerbetriebsetzung" in both and "Gewerbeabmeldung" in both
 
 
+def test_an_arabic_entry_finds_the_word_with_its_article_and_prepositions():
+    lexicon = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
+    # entry "تكلفة" (cost): "the cost", "and the fees", "with the fees"
+    for question in ("كم التكلفة؟", "والرسوم؟", "بالرسوم"):
+        assert "Kosten" in expand_query(question, lexicon), question
+    # a word that only begins like the article keeps its meaning: "التي" (which) is no "تي"
+    assert expand_query("التي", lexicon) == "التي"
+
+
 @pytest.mark.parametrize("path", sorted(DEFAULT_LEXICON.parent.glob("*.yaml")), ids=lambda p: p.name)
 def test_no_lexicon_expression_is_written_twice(path):
     # YAML keeps the last of two equal keys without a word; the first entry would silently vanish.
