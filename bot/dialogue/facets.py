@@ -75,7 +75,7 @@ _GENERIC_WORDS: dict[str, frozenset[str]] = {
     "ro": frozenset({"nevoie", "trebuie", "necesare", "aduc", "depun", "merg", "fac", "adresez", "nou", "nouă",
                       "noua"}),
     "ar": frozenset({"أحتاج", "احتاج", "يجب", "أحضر", "احضر", "المطلوبة", "مطلوب", "أذهب", "اذهب", "جديد",
-                      "جديدة"}),
+                      "جديدة", "يمكنني", "يمكن", "القيام", "أقوم", "يوجد", "هناك", "طلب", "الطلب"}),
 }
 
 

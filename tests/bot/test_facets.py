@@ -74,8 +74,34 @@ LEXICON = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
     ("чи треба йти особисто?", "uk", [], True),
     ("нужно идти лично?", "ru", [], True),
     ("هل يجب أن أذهب شخصياً؟", "ar", [], True),
+    # the usual follow-ups after an answer, in each language
+    ("is it free?", "en", [], True),
+    ("what should I bring?", "en", [], True),
+    ("ne kadar sürüyor?", "tr", [], True),  # how long, not "ne kadar" (how much)
+    ("yanımda ne getirmeliyim?", "tr", [], True),
+    ("коли буде готово?", "uk", [], True),
+    ("як з ними зв'язатися?", "uk", [], True),
+    ("какая пошлина?", "ru", [], True),
+    ("нужна ли запись?", "ru", [], True),
+    ("czy to jest bezpłatne?", "pl", [], True),
+    ("ile to trwa?", "pl", [], True),
+    ("care este adresa?", "ro", [], True),
+    ("ce trebuie să aduc?", "ro", [], True),
+    ("متى يكون جاهزا؟", "ar", [], True),
+    ("هل يمكنني القيام بذلك عبر الإنترنت؟", "ar", [], True),
 ])
 def test_follow_ups_in_other_languages(question, lang, topic, follow_up):
     facets = facets_of(expand_query(question, LEXICON))
     assert topic_words(question, lang, LEXICON) == topic
     assert is_follow_up(question, lang, LEXICON, facets) is follow_up
+
+
+@pytest.mark.parametrize(("question", "facet"), [
+    ("ne kadar sürüyor?", "deadline"),  # "ne kadar" alone asks the price
+    ("ne kadar tutar?", "cost"),
+    ("який термін?", "deadline"),  # Ukrainian "термін" is a period, not an appointment ("запис")
+    ("чи потрібен запис?", "appointment"),
+    ("كم التكلفة؟", "cost"),
+])
+def test_the_facet_of_a_follow_up_in_another_language(question, facet):
+    assert facets_of(expand_query(question, LEXICON)) == [facet]
