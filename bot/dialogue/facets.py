@@ -17,19 +17,21 @@ from retrieval.search.expansion import Lexicon, phrases_found, words_of
 
 # Patterns on the folded question (umlauts as a/o/u).
 FACETS: dict[str, re.Pattern[str]] = {
-    "cost": re.compile(r"\b(kost\w*|gebuhr\w*|preis\w*|teuer\w*|euro|bezahl\w*|zahl(e|en|t)\b|billig\w*|umsonst|gratis)"),
+    "cost": re.compile(r"\b(kost\w*|gebuhr\w*|preis\w*|teuer\w*|euro|bezahl\w*|zahl(e|en|t)\b|billig\w*|umsonst|gratis"
+                       r"|blech(e|en|st|t)\b)"),
     "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|mitnehm\w*|nachweis\w*|papiere|formular\w*"
-                            r"|brauch\w* (ich|i|man|wir) (da )?(alles|(da)?fur))"),
+                            r"|brauch\w* (ich|i|man|wir) (da |do )?(alles|ois|(da)?fur))"),
     "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens"
                            r"|schnell(er)?\b)"),
     # "muss ich da persönlich hin?" asks whether it works without going there: the online facet.
     # An online shop is a subject, not the way to apply: "Gewerbe für meinen Onlineshop anmelden".
     "online": re.compile(r"\b(online(?!-?(shop|hand|versand|banking|ausweis))|internet\b|digital\w*|von zu ?hause"
-                         r"|per mail|e-?mail|personlich|vor ort"
-                         r"|hin(gehen|kommen|fahren)|selbst (hin|vorbei))"),
+                         r"|per mail|e-?mail(?!-?adresse)|personlich|vor ort"
+                         r"|hin(gehen|kommen|fahren)|selbst (hin|vorbei)|muss\w* (ich|i|man|wir) (da |dort )?hin\b)"),
     "appointment": re.compile(r"\b(termin\w*|vorbeikommen|einfach so vorbei)"),
-    "where": re.compile(r"\b(wo\b|wohin|adresse|zustandig\w*|welches amt|welche stelle)"),
-    "contact": re.compile(r"\b(anruf\w*|telefon\w*|nummer|erreiche ich|erreichen\b|kontakt\w*|ansprechp\w*)"),
+    "where": re.compile(r"\b(wo\b|wohin|(?<!mail-)(?<!mail)adresse|zustandig\w*|welches amt|welche stelle)"),
+    "contact": re.compile(r"\b(anruf\w*|telefon\w*|nummer|erreiche ich|erreichen\b|kontakt\w*|ansprechp\w*"
+                          r"|e-?mail-?adresse|wen (kann|soll) (ich|i|man) (da |dort )?(frag|ansprech)\w*)"),
 }
 # Section headings that answer each facet, the most specific word first: a page with both
 # "Voraussetzungen" and "Erforderliche Unterlagen" answers "was muss ich mitbringen?" with the second.
@@ -56,6 +58,8 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
                 "gehen", "schnell", "schnellen",
                 # going there in person is the online facet: "muss ich da persönlich hin?"
                 "personlich", "ort", "selbst", "hingehen", "hinkommen", "hinfahren",
+                "amt", "zustandig", "zustandige", "per", "mail", "schicken", "senden",
+                "do", "ois",  # Bavarian "da", "alles": "was brauch i do ois?"
                 # asking for a phone number names no topic either: "wen kann ich da anrufen?"
                 "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt"}
 

@@ -12,6 +12,12 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("und was kostet das?", ["cost"], [], True),
     ("was brauche ich dafür?", ["documents"], [], True),
     ("was brauch i dafür", ["documents"], [], True),  # Bavarian "i"
+    ("was brauch i do ois?", ["documents"], [], True),  # Bavarian "da alles"
+    ("Wie viel muss ich blechen?", ["cost"], [], True),
+    ("Muss ich da hin?", ["online"], [], True),  # in person, or is there another way?
+    ("Welches Amt ist zuständig?", ["where"], [], True),
+    ("Gibt es eine E-Mail-Adresse?", ["contact"], [], True),  # neither "online" nor a street address
+    ("Wen kann ich da fragen?", ["contact"], ["fragen"], True),
     ("was brauch ich da alles?", ["documents"], [], True),
     ("was bringe ich da mit?", ["documents"], [], True),  # separated verb: mitbringen
     ("was kostet ein neuer?", ["cost"], [], True),  # "neu" names no service of its own
