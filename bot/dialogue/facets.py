@@ -90,10 +90,21 @@ def facets_of(question: str) -> list[str]:
     return [name for name, pattern in FACETS.items() if pattern.search(folded)]
 
 
+# "What is the address?" in the other languages. Read here and not through the lexicon: as a
+# search term, "Adresse" pulls the address-change pages above "register my address" questions.
+_ADDRESS_WORDS = frozenset({"address", "adres", "adresi", "adresa", "adresă", "адреса", "адресу", "адрес",
+                            "عنوان", "العنوان"})
+
+
 def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) -> list[str]:
     """What a question in any language asks about. The facet words are German; a question in another
     language is read with the German terms its expansion adds ("how much" -> "Gebühren Kosten")."""
-    return facets_of(question if is_german(lang) else expand(question, lang))
+    if is_german(lang):
+        return facets_of(question)
+    facets = facets_of(expand(question, lang))
+    if "where" not in facets and _ADDRESS_WORDS & {w.lower() for w in words_of(question)}:
+        facets.append("where")
+    return facets
 
 
 def topic_words(question: str, lang: str = "de", lexicon: Lexicon | None = None) -> list[str]:
@@ -120,7 +131,7 @@ def _asks_a_facet(word: str) -> bool:
 
 @cache
 def _no_topic(lang: str) -> frozenset[str]:
-    return stop_words(lang) | _GENERIC_WORDS.get(lang, frozenset())
+    return stop_words(lang) | _GENERIC_WORDS.get(lang, frozenset()) | _ADDRESS_WORDS
 
 
 @cache

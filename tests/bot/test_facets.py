@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.facets import facets_of, is_follow_up, topic_words
+from bot.dialogue.facets import facets_asked, facets_of, is_follow_up, topic_words
 from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, expand_query, load_lexicon
 
 
@@ -88,10 +88,10 @@ LEXICON = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
     ("коли буде готово?", "uk", [], True),
     ("як з ними зв'язатися?", "uk", [], True),
     ("какая пошлина?", "ru", [], True),
-    ("нужна ли запись?", "ru", [], True),
+    ("нужна ли запись на приём?", "ru", [], True),
     ("czy to jest bezpłatne?", "pl", [], True),
     ("ile to trwa?", "pl", [], True),
-    ("care este adresa?", "ro", [], True),
+    ("unde trebuie să merg?", "ro", [], True),
     ("ce trebuie să aduc?", "ro", [], True),
     ("متى يكون جاهزا؟", "ar", [], True),
     ("هل يمكنني القيام بذلك عبر الإنترنت؟", "ar", [], True),
@@ -106,8 +106,17 @@ def test_follow_ups_in_other_languages(question, lang, topic, follow_up):
     ("ne kadar sürüyor?", "deadline"),  # "ne kadar" alone asks the price
     ("ne kadar tutar?", "cost"),
     ("який термін?", "deadline"),  # Ukrainian "термін" is a period, not an appointment ("запис")
-    ("чи потрібен запис?", "appointment"),
+    ("чи потрібен запис на прийом?", "appointment"),
     ("كم التكلفة؟", "cost"),
 ])
 def test_the_facet_of_a_follow_up_in_another_language(question, facet):
     assert facets_of(expand_query(question, LEXICON)) == [facet]
+
+
+@pytest.mark.parametrize(("question", "lang"), [("care este adresa?", "ro"), ("ما هو العنوان؟", "ar"),
+                                                ("яка адреса?", "uk"), ("adresi ne?", "tr")])
+def test_the_address_in_another_language_asks_where_without_changing_the_search(question, lang):
+    facets = facets_asked(question, lang, lambda text, _lang: expand_query(text, LEXICON))
+    assert facets == ["where"] and is_follow_up(question, lang, LEXICON, facets)
+    # "Adresse" as a search term would pull the address-change pages above "register my address"
+    assert "Adresse" not in expand_query(question, LEXICON)
