@@ -90,10 +90,15 @@ def facets_of(question: str) -> list[str]:
     return [name for name, pattern in FACETS.items() if pattern.search(folded)]
 
 
-# "What is the address?" in the other languages. Read here and not through the lexicon: as a
-# search term, "Adresse" pulls the address-change pages above "register my address" questions.
-_ADDRESS_WORDS = frozenset({"address", "adres", "adresi", "adresa", "adresă", "адреса", "адресу", "адрес",
-                            "عنوان", "العنوان"})
+# Facet words of the other languages that are read here and not through the lexicon, because as
+# search terms they would pull other pages: "Adresse" the address-change pages above "register my
+# address", "Termin" the appointment pages above "запис до садка" (registering a child).
+_DIALOGUE_ONLY_WORDS: dict[str, frozenset[str]] = {
+    "where": frozenset({"address", "adres", "adresi", "adresa", "adresă", "адреса", "адресу", "адрес", "عنوان",
+                        "العنوان"}),
+    "appointment": frozenset({"запис", "запись"}),
+}
+_ALL_DIALOGUE_ONLY_WORDS = frozenset().union(*_DIALOGUE_ONLY_WORDS.values())
 
 
 def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) -> list[str]:
@@ -102,9 +107,8 @@ def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) ->
     if is_german(lang):
         return facets_of(question)
     facets = facets_of(expand(question, lang))
-    if "where" not in facets and _ADDRESS_WORDS & {w.lower() for w in words_of(question)}:
-        facets.append("where")
-    return facets
+    words = {w.lower() for w in words_of(question)}
+    return facets + [facet for facet, own in _DIALOGUE_ONLY_WORDS.items() if facet not in facets and own & words]
 
 
 def topic_words(question: str, lang: str = "de", lexicon: Lexicon | None = None) -> list[str]:
@@ -131,7 +135,7 @@ def _asks_a_facet(word: str) -> bool:
 
 @cache
 def _no_topic(lang: str) -> frozenset[str]:
-    return stop_words(lang) | _GENERIC_WORDS.get(lang, frozenset()) | _ADDRESS_WORDS
+    return stop_words(lang) | _GENERIC_WORDS.get(lang, frozenset()) | _ALL_DIALOGUE_ONLY_WORDS
 
 
 @cache
