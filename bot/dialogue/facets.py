@@ -29,7 +29,12 @@ FACETS: dict[str, re.Pattern[str]] = {
                          r"|per mail|e-?mail(?!-?adresse)|personlich|vor ort"
                          r"|hin(gehen|kommen|fahren)|selbst (hin|vorbei)|muss\w* (ich|i|man|wir) (da |dort )?hin\b)"),
     "appointment": re.compile(r"\b(termin\w*|vorbeikommen|einfach so vorbei)"),
-    "where": re.compile(r"\b(wo\b|wohin|(?<!mail-)(?<!mail)adresse|zustandig\w*|welches amt|welche stelle)"),
+    # "Adresse" asks where only as "wie ist die Adresse?", "und die Adresse?": "meine neue Adresse
+    # anmelden" and "die Adresse im Fahrzeugschein ändern" are about the address, not the office's.
+    "where": re.compile(r"\b(wo\b|wohin|zustandig\w*|welches amt|welche stelle|welche adresse"
+                        r"|(wie|was) (ist|lautet) (denn )?(die |eure |ihre )?adresse"
+                        r"|adresse (des|der|vom|von dem) (amt|amts|buros|burgerburos|stelle)"
+                        r"|^\W*(und )?(die )?adresse\W*$)"),
     "contact": re.compile(r"\b(anruf\w*|telefon\w*|nummer|erreiche ich|erreichen\b|kontakt\w*|ansprechp\w*"
                           r"|e-?mail-?adresse|wen (kann|soll) (ich|i|man) (da |dort )?(frag|ansprech)\w*)"),
 }
@@ -99,6 +104,8 @@ _DIALOGUE_ONLY_WORDS: dict[str, frozenset[str]] = {
     "appointment": frozenset({"запис", "запись"}),
 }
 _ALL_DIALOGUE_ONLY_WORDS = frozenset().union(*_DIALOGUE_ONLY_WORDS.values())
+# They ask only in a short question ("care este adresa?"); in a longer one the address is the subject.
+MAX_WORDS_OF_A_DIALOGUE_ONLY_FACET = 4
 
 
 def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) -> list[str]:
@@ -107,8 +114,10 @@ def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) ->
     if is_german(lang):
         return facets_of(question)
     facets = facets_of(expand(question, lang))
-    words = {w.lower() for w in words_of(question)}
-    return facets + [facet for facet, own in _DIALOGUE_ONLY_WORDS.items() if facet not in facets and own & words]
+    words = [w.lower() for w in words_of(question)]
+    if len(words) > MAX_WORDS_OF_A_DIALOGUE_ONLY_FACET:  # "I moved and want to register my new address"
+        return facets
+    return facets + [facet for facet, own in _DIALOGUE_ONLY_WORDS.items() if facet not in facets and own & set(words)]
 
 
 def topic_words(question: str, lang: str = "de", lexicon: Lexicon | None = None) -> list[str]:

@@ -17,6 +17,8 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("Muss ich da hin?", ["online"], [], True),  # in person, or is there another way?
     ("Welches Amt ist zuständig?", ["where"], [], True),
     ("Gibt es eine E-Mail-Adresse?", ["contact"], [], True),  # neither "online" nor a street address
+    ("Wie ist die Adresse?", ["where"], ["adresse"], True),
+    ("Wie ändere ich die Adresse im Fahrzeugschein?", [], ["adresse", "fahrzeugschein"], False),  # the subject
     ("Wen kann ich da fragen?", ["contact"], ["fragen"], True),
     ("was brauch ich da alles?", ["documents"], [], True),
     ("was bringe ich da mit?", ["documents"], [], True),  # separated verb: mitbringen
@@ -123,3 +125,8 @@ def test_some_facet_words_of_other_languages_are_read_without_changing_the_searc
     assert facets == [facet] and is_follow_up(question, lang, LEXICON, facets)
     # as search terms they would pull other pages: the address change above "register my address"
     assert term not in expand_query(question, LEXICON)
+
+
+def test_in_a_longer_question_in_another_language_the_address_is_the_subject():
+    question = "vreau să mă înregistrez la noua adresă, m-am mutat"  # "I want to register at my new address"
+    assert facets_asked(question, "ro", lambda text, _lang: expand_query(text, LEXICON)) == []
