@@ -18,10 +18,12 @@ from retrieval.search.expansion import Lexicon, phrases_found, words_of
 # Patterns on the folded question (umlauts as a/o/u).
 FACETS: dict[str, re.Pattern[str]] = {
     "cost": re.compile(r"\b(kost\w*|gebuhr\w*|preis\w*|teuer\w*|euro|bezahl\w*|zahl(e|en|t)\b|billig\w*|umsonst|gratis"
-                       r"|blech(e|en|st|t)\b)"),
-    "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|mitnehm\w*|nachweis\w*|papiere|formular\w*"
+                       r"|blech(e|en|st|t)\b|gunstig\w*|beitrag\b|beitrage\b|zoi(d|dt|t)\b)"),
+    "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|mitbrig\w*|mitnehm\w*|nachweis\w*|papiere|formular\w*"
+                            r"|vorleg\w*|vorzeig\w*"
                             r"|brauch\w* (ich|i|man|wir) (da |do )?(alles|ois|(da)?fur))"),
     "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens"
+                           r"|fallig\w*|wann (darf|muss|kann|soll) (man|ich|i)\b"
                            r"|schnell(er)?\b)"),
     # "muss ich da persönlich hin?" asks whether it works without going there: the online facet.
     # An online shop is a subject, not the way to apply: "Gewerbe für meinen Onlineshop anmelden".
@@ -35,7 +37,7 @@ FACETS: dict[str, re.Pattern[str]] = {
                         r"|(wie|was) (ist|lautet) (denn )?(die |eure |ihre )?adresse"
                         r"|adresse (des|der|vom|von dem) (amt|amts|buros|burgerburos|stelle)"
                         r"|^\W*(und )?(die )?adresse\W*$)"),
-    "contact": re.compile(r"\b(anruf\w*|telefon\w*|nummer|erreiche ich|erreichen\b|kontakt\w*|ansprechp\w*"
+    "contact": re.compile(r"\b(anruf\w*|oruaf\w*|telefon\w*|nummer|erreiche ich|erreichen\b|kontakt\w*|ansprechp\w*"
                           r"|e-?mail-?adresse|wen (kann|soll) (ich|i|man) (da |dort )?(frag|ansprech)\w*)"),
 }
 # Section headings that answer each facet, the most specific word first: a page with both
@@ -64,7 +66,8 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
                 # going there in person is the online facet: "muss ich da persönlich hin?"
                 "personlich", "ort", "selbst", "hingehen", "hinkommen", "hinfahren",
                 "amt", "zustandig", "zustandige", "per", "mail", "schicken", "senden",
-                "do", "ois",  # Bavarian "da", "alles": "was brauch i do ois?"
+                # Bavarian function words: "was brauch i do ois?", "wos zoid ma dafür?", "muas i an Termin hom?"
+                "do", "ois", "wos", "ma", "muas", "ko", "hob", "hom", "mia", "wia", "des", "is",
                 # asking for a phone number names no topic either: "wen kann ich da anrufen?"
                 "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt"}
 

@@ -18,6 +18,9 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("Welches Amt ist zuständig?", ["where"], [], True),
     ("Gibt es eine E-Mail-Adresse?", ["contact"], [], True),  # neither "online" nor a street address
     ("Wie ist die Adresse?", ["where"], ["adresse"], True),
+    ("Wos zoid ma dafür?", ["cost"], [], True),  # Bavarian "was zahlt man"
+    ("Was muss ich vorlegen?", ["documents"], [], True),
+    ("Wann ist die Grundsteuer fällig?", ["deadline"], ["grundsteuer"], True),
     ("Wie ändere ich die Adresse im Fahrzeugschein?", [], ["adresse", "fahrzeugschein"], False),  # the subject
     ("Wen kann ich da fragen?", ["contact"], ["fragen"], True),
     ("was brauch ich da alles?", ["documents"], [], True),
