@@ -77,7 +77,7 @@ class AnswerFromKb(Action):
         if step is Step.ASK_WHICH_OFFERED:
             return self.ask_which(dispatcher, offered, lang)
         if step is Step.ANSWER_LAST:
-            return self.answer(dispatcher, last, facets, None, None, lang)
+            return self.answer(dispatcher, last, facets, None, None, lang, again=True)
         if step is Step.ANSWER_TOP:
             top = result.top
             snippet = top.snippets[0] if top.snippets else None
@@ -93,9 +93,11 @@ class AnswerFromKb(Action):
         return failed(dispatcher, tracker, self.settings, result)
 
     def answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
-               confidence: float | None, lang: str, see_also: tuple[str, str] | None = None) -> list[Event]:
+               confidence: float | None, lang: str, see_also: tuple[str, str] | None = None,
+               again: bool = False) -> list[Event]:
         """The page's answer; in the citizen's language from its translation, if the page has one,
-        else the German answer after a sentence in their language saying so, with staff offered."""
+        else the German answer after a sentence in their language saying so, with staff offered
+        (``again``: a follow-up about the page just answered, whose first answer said so in full)."""
         build = self.knowledge.build
         doc = build.documents[doc_id]
         translation = build.translation(doc_id, lang)
@@ -108,7 +110,7 @@ class AnswerFromKb(Action):
             now = calendar.now()
             reply = answer_from_document(doc, facets, snippet, offices, calendar, now, confidence, see_also)
             missing = facets_not_on_page(doc, facets, offices, office_line(offices, calendar, now))
-            for message in only_in_german(reply, doc.meta.title, lang, missing) if lang != "de" else [reply]:
+            for message in only_in_german(reply, doc.meta.title, lang, missing, again) if lang != "de" else [reply]:
                 dispatcher.send(message)
         return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now
                 slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]

@@ -195,11 +195,14 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
                       confidence=None if confidence is None else round(confidence, 3))
 
 
-def only_in_german(answer: BotMessage, title: str, lang: str, missing: Sequence[str] = ()) -> list[BotMessage]:
+def only_in_german(answer: BotMessage, title: str, lang: str, missing: Sequence[str] = (),
+                   again: bool = False) -> list[BotMessage]:
     """For a page without a version in ``lang``: one sentence in that language saying the details
     are only in German (and which asked ``missing`` facets the page leaves open), then the German
-    answer, marked as German, with staff offered."""
-    notice = " ".join([say("only_german", lang, title=title), *[say(NOT_ON_PAGE[f], lang) for f in missing]])
+    answer, marked as German, with staff offered. ``again``: a follow-up about the same page, whose
+    first answer said all that; a short line names the page."""
+    lead = say("only_german_again" if again else "only_german", lang, title=title)
+    notice = " ".join([lead, *[say(NOT_ON_PAGE[f], lang) for f in missing]])
     notice = BotMessage(kind=Kind.ANSWER, text=notice, lang=lang,
                         service_ids=answer.service_ids, confidence=answer.confidence)
     staff = Button(title=say("talk_to_person", lang), payload="/request_human")

@@ -129,6 +129,8 @@ def test_asking_what_a_new_one_costs_stays_with_the_service_just_answered(action
         question, slots={"last_service": "ausweis-verloren"}, events=said))
     assert all(m.service_ids == ["ausweis-verloren"] for m in messages)
     assert fees in "\n".join(m.text for m in messages)
+    if lang == "ru":  # the page was just answered with the full notice: now a short line names it
+        assert messages[0].text.startswith("«") and messages[0].text.endswith("», снова на немецком:")
 
 
 def test_a_phone_question_as_a_follow_up_shows_the_office_with_its_number(actions, at_time):

@@ -280,6 +280,9 @@ def test_without_a_translation_the_german_answer_follows_one_sentence_in_the_cit
     # A fact the German page leaves open is named in the citizen's language, not only in the German text.
     notice, _ = only_in_german(german, "Führungszeugnis beantragen", "tr", ["deadline"])
     assert notice.text.endswith(" Bu sayfada işlemin ne kadar sürdüğü ve hangi sürelerin geçerli olduğu yazmıyor.")
+    # A follow-up about the same page: its first answer explained it; a short line names the page.
+    again, answer = only_in_german(german, "Führungszeugnis beantragen", "tr", again=True)
+    assert again.text == "„Führungszeugnis beantragen“, yine Almanca:" and answer.text == german.text
 
 
 @pytest.mark.parametrize(("lang", "facet", "heading", "fact"), [
