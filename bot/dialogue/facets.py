@@ -65,6 +65,7 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
                 "gehen", "schnell", "schnellen",
                 # going there in person is the online facet: "muss ich da persönlich hin?"
                 "personlich", "ort", "selbst", "hingehen", "hinkommen", "hinfahren",
+                # which office, and sending instead of going: "welches Amt ist zuständig?", "per Mail schicken?"
                 "amt", "zustandig", "zustandige", "per", "mail", "schicken", "senden",
                 # Bavarian function words: "was brauch i do ois?", "wos zoid ma dafür?", "muas i an Termin hom?"
                 "do", "ois", "wos", "ma", "muas", "ko", "hob", "hom", "mia", "wia", "des", "is",
