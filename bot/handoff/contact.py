@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -9,21 +11,23 @@ from email_validator import EmailNotValidError, validate_email
 CONTACT_MARKER = "KONTAKT-ANGEGEBEN"
 
 
+# An e-mail address inside a sentence ("my email is max@example.org, thanks").
+_EMAIL_IN_TEXT = re.compile(r"[^\s,;:<>()\"'„“]+@[^\s,;:<>()\"'„“]+")
+
+
 def normalise_contact(value: str) -> str | None:
-    """A valid e-mail address or phone number in canonical form, else None."""
+    """A valid e-mail address or phone number in canonical form, else None; also inside a sentence
+    ("meine Nummer ist 0151 23456789", "my email is max@example.org")."""
     value = value.strip()
     if "@" in value:
-        try:
-            return validate_email(value, check_deliverability=False).normalized
-        except EmailNotValidError:
-            return None
-    try:
-        number = phonenumbers.parse(value, "DE")
-    except phonenumbers.NumberParseException:
+        for candidate in _EMAIL_IN_TEXT.findall(value):
+            try:
+                return validate_email(candidate.rstrip(".!?"), check_deliverability=False).normalized
+            except EmailNotValidError:
+                continue
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    match = next(iter(phonenumbers.PhoneNumberMatcher(value, "DE")), None)  # valid numbers only
+    return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164) if match else None
 
 
 def looks_like_contact(text: str) -> bool:
