@@ -18,6 +18,7 @@ from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import (
     answer_from_document,
     answer_from_translation,
+    facet_leads,
     facets_not_on_page,
     office_line,
     only_in_german,
@@ -108,8 +109,9 @@ class AnswerFromKb(Action):
                                                     calendar.now()))
         else:
             now = calendar.now()
-            reply = answer_from_document(doc, facets, snippet, offices, calendar, now, confidence, see_also)
-            missing = facets_not_on_page(doc, facets, offices, office_line(offices, calendar, now))
+            leads = facet_leads(doc, facets, offices, office_line(offices, calendar, now))  # once, for both
+            reply = answer_from_document(doc, facets, snippet, offices, calendar, now, confidence, see_also, leads)
+            missing = facets_not_on_page(doc, leads)
             for message in only_in_german(reply, doc.meta.title, lang, missing, again) if lang != "de" else [reply]:
                 dispatcher.send(message)
         return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now

@@ -96,27 +96,34 @@ def page_source(doc: Document) -> Source:
     return Source(url=str(doc.meta.url), title=doc.meta.title, date=doc.meta.updated)
 
 
-def facets_not_on_page(doc: Document, facets: list[str], offices: list[Office], office_today: str | None) -> list[str]:
-    """The asked facets (as far as an answer takes them) that the page neither states nor has a section on."""
+def facet_leads(doc: Document, facets: list[str], offices: list[Office],
+                office_today: str | None) -> dict[str, list[str] | None]:
+    """The lines that answer each asked facet (as far as an answer takes them), None where the page
+    has none. Computed once per answer: without a section on the facet, facet_lead reads the whole page."""
+    return {facet: facet_lead(doc, facet, offices, office_today) for facet in facets[:MAX_FACETS_ANSWERED]}
+
+
+def facets_not_on_page(doc: Document, leads: dict[str, list[str] | None]) -> list[str]:
+    """The asked facets (``leads`` of facet_leads) that the page neither states nor has a section on."""
     parts = sections(doc.body)
-    return [facet for facet in facets[:MAX_FACETS_ANSWERED]
-            if not facet_lead(doc, facet, offices, office_today) and not facet_section(facet, parts)]
+    return [facet for facet, lead in leads.items() if not lead and not facet_section(facet, parts)]
 
 
 def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, str] | None, offices: list[Office],
                          calendar: OfficeCalendar, now: datetime, confidence: float | None = None,
-                         see_also: tuple[str, str] | None = None) -> BotMessage:
+                         see_also: tuple[str, str] | None = None,
+                         leads: dict[str, list[str] | None] | None = None) -> BotMessage:
     """The asked facet first (facet_lead), else the best section; then the office. Source with its
     date, booking and online links and a nearly tied second page (``see_also``: title, url) are
-    fields of the message, not lines of its text."""
+    fields of the message, not lines of its text. ``leads``: facet_leads, if the caller has them."""
     meta = doc.meta
     office = office_line(offices, calendar, now)
+    leads = facet_leads(doc, facets, offices, office) if leads is None else leads
     lines: list[str] = []
-    for facet in facets[:MAX_FACETS_ANSWERED]:
-        lead = facet_lead(doc, facet, offices, office)
+    for facet, lead in leads.items():
         if lead:
             lines += [f"**{meta.title} – {LABEL[facet]}:**" if not lines else f"**{LABEL[facet]}:**", *lead]
-    missing = facets_not_on_page(doc, facets, offices, office)
+    missing = facets_not_on_page(doc, leads)
     if not lines:
         heading, text = section_for(doc, facets, snippet)
         lines = [f"**{meta.title}**" + (f" – {heading}" if heading and heading != OVERVIEW else ""),
@@ -175,7 +182,8 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
     found = next((hit for facet in asked if (hit := facet_section(facet, parts))), None)
     # Said to be missing only where the German page has nothing on it either: a translation may state
     # it in a sentence without a heading ("Applying is free."), which the German facet words cannot find.
-    missing = [] if found else facets_not_on_page(doc, asked, offices, office_line(offices, calendar, now))
+    german_leads = {} if found else facet_leads(doc, asked, offices, office_line(offices, calendar, now))
+    missing = facets_not_on_page(doc, german_leads)
     office = office_line(offices, calendar, now, lang) if OFFICE_FACETS & set(facets) or missing else None
     if found:
         text = f"**{title} – {found[0]}:**\n{shorten(found[1])}"
