@@ -54,6 +54,14 @@ def _stem(word: str) -> str:
 # also strips derivations (-ung, -lich): "Ausweisung" has the stem of "Ausweis" but is no ID card.
 MAX_INFLECTION = 2
 
+# Polish, Ukrainian, Russian, Romanian and Turkish inflect by endings the German stemmer does not
+# know: "karta parkingowa" is asked as "kartę parkingową", "domiciliu" as "domiciliul". A word of a
+# multilingual entry (from 5 letters) also matches a word that shares its letters up to the last
+# two (at least 4) and then ends in at most 3 other letters; measured in docs/experiments.md.
+LOOSE_MIN_LETTERS = 5
+LOOSE_ENDING = 2
+LOOSE_OTHER_ENDING = 3
+
 
 @dataclass(frozen=True)
 class KeyWord:
@@ -62,20 +70,29 @@ class KeyWord:
     word: str  # folded
     stem: str
     prefix: bool
+    inflected: bool = False  # other endings match (LOOSE_*): a word of another language than German
 
     def matches(self, folded: str, stem: str) -> bool:
         if self.prefix:
             return folded.startswith(self.word)
-        return folded == self.word or (stem == self.stem and (abs(len(folded) - len(self.word)) <= MAX_INFLECTION
-                                                              or bool(_ARABIC_PROCLITICS.match(folded))))
+        return (folded == self.word or (stem == self.stem and (abs(len(folded) - len(self.word)) <= MAX_INFLECTION
+                                                               or bool(_ARABIC_PROCLITICS.match(folded))))
+                or (self.inflected and _same_word_inflected(self.word, folded)))
 
 
-def _key_words(key: str) -> tuple[KeyWord, ...]:
+def _same_word_inflected(word: str, folded: str) -> bool:
+    if len(word) < LOOSE_MIN_LETTERS:
+        return False
+    shared = max(4, len(word) - LOOSE_ENDING)
+    return folded[:shared] == word[:shared] and len(folded) - shared <= LOOSE_OTHER_ENDING
+
+
+def _key_words(key: str, inflected: bool = False) -> tuple[KeyWord, ...]:
     words: list[KeyWord] = []
     for part in key.split():
         tokens = _WORD.findall(part)  # "id-karte" is two words, as in the question
         for n, token in enumerate(tokens):
-            words.append(KeyWord(fold(token), _stem(token), part.endswith("*") and n == len(tokens) - 1))
+            words.append(KeyWord(fold(token), _stem(token), part.endswith("*") and n == len(tokens) - 1, inflected))
     return tuple(words)
 
 
@@ -121,16 +138,21 @@ class Lexicon:
 @lru_cache(maxsize=8)
 def load_lexicon(*paths: Path) -> Lexicon:
     entries: dict[str, str] = {}
+    inflected: set[str] = set()  # keys of the multilingual lexicon
     for path in paths:
         if path.is_file():
-            entries.update({str(k): str(v) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()})
-    keys = tuple((_key_words(k), v) for k, v in entries.items())
+            own = {str(k): str(v) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()}
+            entries.update(own)
+            inflected = inflected | set(own) if path == MULTILINGUAL_LEXICON else inflected - set(own)
+    keys = tuple((_key_words(k, k in inflected), v) for k, v in entries.items())
     starts: dict[str, list[int]] = {}
     short_prefixes: list[int] = []
     for n, (key, _) in enumerate(keys):
         if not key:
             continue
         first = key[0]
+        if first.inflected and not first.prefix and len(first.word) >= LOOSE_MIN_LETTERS:
+            starts.setdefault(f"p:{first.word[:PREFIX_INDEX_LETTERS]}", []).append(n)  # other endings
         if first.prefix and len(first.word) < PREFIX_INDEX_LETTERS:
             short_prefixes.append(n)
         elif first.prefix:

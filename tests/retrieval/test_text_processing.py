@@ -146,6 +146,17 @@ def test_an_arabic_entry_finds_the_word_with_its_article_and_prepositions():
     assert expand_query("التي", lexicon) == "التي"
 
 
+
+def test_a_multilingual_entry_finds_its_word_with_other_endings():
+    lexicon = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
+    # entry "karta parkingowa", asked in the accusative
+    assert "Bewohnerparkausweis" in expand_query("Jak wyrobić kartę parkingową?", lexicon)
+    # a word that only shares its first letters is another word: "kart" (4 letters) stays "kart"
+    assert "Bewohnerparkausweis" not in expand_query("Jak wyrobić kartoteki parkingowe?", lexicon)
+    # German entries keep German matching: the colloquial lexicon is not read with other endings
+    colloquial = load_lexicon(DEFAULT_LEXICON)
+    assert not any(word.inflected for key, _ in colloquial.keys for word in key)
+
 @pytest.mark.parametrize("path", sorted(DEFAULT_LEXICON.parent.glob("*.yaml")), ids=lambda p: p.name)
 def test_no_lexicon_expression_is_written_twice(path):
     # YAML keeps the last of two equal keys without a word; the first entry would silently vanish.
