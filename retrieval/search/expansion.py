@@ -96,11 +96,37 @@ def _key_words(key: str, inflected: bool = False) -> tuple[KeyWord, ...]:
     return tuple(words)
 
 
+# Other languages put a word inside a term: "обменять российские права", "kartę parkingową
+# mieszkańca", "my used car registered". Between two words of a multilingual entry one other
+# word may stand; measured in docs/experiments.md.
+INFLECTED_GAP = 1
+
+
 def _spans(key: tuple[KeyWord, ...], folded: list[str], stems: list[str]) -> list[tuple[int, int]]:
     """Where the key's words appear one after another in the question: (first, past last) word."""
-    n = len(key)
-    return [(i, i + n) for i in range(len(folded) - n + 1) if n
-            and all(k.matches(folded[i + j], stems[i + j]) for j, k in enumerate(key))]
+    if not key:
+        return []
+    gap = INFLECTED_GAP if key[0].inflected else 0
+    spans = []
+    for i in range(len(folded)):
+        end = _match_from(key, folded, stems, i, gap)
+        if end is not None:
+            spans.append((i, end))
+    return spans
+
+
+def _match_from(key: tuple[KeyWord, ...], folded: list[str], stems: list[str], i: int, gap: int) -> int | None:
+    """Past the last word of ``key`` matched from word ``i`` on, each next key word at most ``gap``
+    words further than adjacent; None if it does not match there."""
+    if i >= len(folded) or not key[0].matches(folded[i], stems[i]):
+        return None
+    if len(key) == 1:
+        return i + 1
+    for skip in range(gap + 1):
+        end = _match_from(key[1:], folded, stems, i + 1 + skip, gap)
+        if end is not None:
+            return end
+    return None
 
 
 def _inside_longer(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:

@@ -153,6 +153,9 @@ def test_a_multilingual_entry_finds_its_word_with_other_endings():
     assert "Bewohnerparkausweis" in expand_query("Jak wyrobić kartę parkingową?", lexicon)
     # a word that only shares its first letters is another word: "kart" (4 letters) stays "kart"
     assert "Bewohnerparkausweis" not in expand_query("Jak wyrobić kartoteki parkingowe?", lexicon)
+    # one word may stand inside a multilingual term: "обмен* прав*" in "обменять российские права"
+    assert "Umschreibung" in expand_query("как обменять российские права", lexicon)
+    assert "Umschreibung" not in expand_query("как обменять эти старые российские права", lexicon)
     # German entries keep German matching: the colloquial lexicon is not read with other endings
     colloquial = load_lexicon(DEFAULT_LEXICON)
     assert not any(word.inflected for key, _ in colloquial.keys for word in key)
