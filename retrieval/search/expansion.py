@@ -50,6 +50,13 @@ def _stem(word: str) -> str:
     return fold(_local.stemmer.stemWord(unicodedata.normalize("NFC", word).lower()))  # Snowball wants NFC
 
 
+@lru_cache(maxsize=65536)
+def _english_stem(folded: str) -> str:
+    if not hasattr(_local, "english"):
+        _local.english = Stemmer.Stemmer("english")
+    return _local.english.stemWord(folded)
+
+
 # German inflection endings are at most two letters (-en, -er, -es, -em, -e, -n, -s). Snowball
 # also strips derivations (-ung, -lich): "Ausweisung" has the stem of "Ausweis" but is no ID card.
 MAX_INFLECTION = 2
@@ -83,6 +90,8 @@ class KeyWord:
 def _same_word_inflected(word: str, folded: str) -> bool:
     if len(word) < LOOSE_MIN_LETTERS:
         return False
+    if _english_stem(word) == _english_stem(folded):  # "registering", "registered" -> "register"
+        return True
     shared = max(4, len(word) - LOOSE_ENDING)
     return folded[:shared] == word[:shared] and len(folded) - shared <= LOOSE_OTHER_ENDING
 

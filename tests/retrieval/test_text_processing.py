@@ -153,6 +153,8 @@ def test_a_multilingual_entry_finds_its_word_with_other_endings():
     assert "Bewohnerparkausweis" in expand_query("Jak wyrobić kartę parkingową?", lexicon)
     # a word that only shares its first letters is another word: "kart" (4 letters) stays "kart"
     assert "Bewohnerparkausweis" not in expand_query("Jak wyrobić kartoteki parkingowe?", lexicon)
+    # English endings by the English stemmer: "registering my car" is the entry "register my car"
+    assert "Zulassung" in expand_query("registering my car", lexicon)
     # one word may stand inside a multilingual term: "обмен* прав*" in "обменять российские права"
     assert "Umschreibung" in expand_query("как обменять российские права", lexicon)
     assert "Umschreibung" not in expand_query("как обменять эти старые российские права", lexicon)
