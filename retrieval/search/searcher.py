@@ -132,12 +132,14 @@ class Searcher:
         return "decline"
 
     def expand(self, query: str, lang: str = "de") -> str:
-        """The question as it is searched: the town's name neutral, typos corrected, separated German
+        """The question as it is searched: the town's name neutral, German typos corrected, separated German
         verbs joined ("melde … ab" -> abmelden) and colloquial words (or, in another language than
         German, the municipal terms) translated, in brackets."""
         query = without_place_name(query, self.place)
         if not is_german(lang):
-            return expand_query(query, self.foreign_lexicon, self.corrector)
+            # No German spelling correction: it "corrected" English "fled" to "Feld", Turkish
+            # "kesin" to "kein" (docs/experiments.md).
+            return expand_query(query, self.foreign_lexicon)
         return expand_query(query, self.lexicon, self.corrector, separable_verbs(query))
 
     def embed_query(self, expanded: str) -> np.ndarray:
