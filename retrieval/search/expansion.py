@@ -92,7 +92,9 @@ def _same_word_inflected(word: str, folded: str) -> bool:
         return False
     if _english_stem(word) == _english_stem(folded):  # "registering", "registered" -> "register"
         return True
-    shared = max(4, len(word) - LOOSE_ENDING)
+    # A short word may only end differently in its last letter ("karta" / "kartę"), a word of six
+    # letters keeps five: "украли" (stolen) is not "України" (Ukraine).
+    shared = max(len(word) - LOOSE_ENDING, min(len(word) - 1, 5))
     return folded[:shared] == word[:shared] and len(folded) - shared <= LOOSE_OTHER_ENDING
 
 

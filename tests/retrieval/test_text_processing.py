@@ -151,7 +151,9 @@ def test_a_multilingual_entry_finds_its_word_with_other_endings():
     lexicon = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
     # entry "karta parkingowa", asked in the accusative
     assert "Bewohnerparkausweis" in expand_query("Jak wyrobić kartę parkingową?", lexicon)
-    # a word that only shares its first letters is another word: "kart" (4 letters) stays "kart"
+    # a word that only shares its first letters is another word: "kart" (4 letters) stays "kart",
+    # and "України" (Ukraine) is not "украли" (stolen)
+    assert "Verlust" not in expand_query("Як зареєструвати машину з України?", lexicon)
     assert "Bewohnerparkausweis" not in expand_query("Jak wyrobić kartoteki parkingowe?", lexicon)
     # English endings by the English stemmer: "registering my car" is the entry "register my car"
     assert "Zulassung" in expand_query("registering my car", lexicon)
