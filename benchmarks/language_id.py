@@ -28,8 +28,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import yaml
+from shared_data import SHARED  # the script's folder is on sys.path when run as a script
 
-from benchmarks.shared_data import SHARED
 from retrieval.languages import DETECTED
 
 ROOT = Path(__file__).resolve().parents[1]
