@@ -50,11 +50,17 @@ def _stem(word: str) -> str:
     return fold(_local.stemmer.stemWord(unicodedata.normalize("NFC", word).lower()))  # Snowball wants NFC
 
 
+# Snowball stemmers of the other languages residents write in (Ukrainian has none; Arabic is read
+# by its proclitics above). A word of a multilingual entry matches a question's word with the same
+# stem in any of them: "registering" -> "register", "pasaportumu" -> "pasaport", "паспорта" -> "паспорт".
+OTHER_STEMMERS = ("english", "turkish", "russian", "polish", "romanian")
+
+
 @lru_cache(maxsize=65536)
-def _english_stem(folded: str) -> str:
-    if not hasattr(_local, "english"):
-        _local.english = Stemmer.Stemmer("english")
-    return _local.english.stemWord(folded)
+def _other_stems(folded: str) -> tuple[str, ...]:
+    if not hasattr(_local, "others"):
+        _local.others = [Stemmer.Stemmer(language) for language in OTHER_STEMMERS]
+    return tuple(stemmer.stemWord(folded) for stemmer in _local.others)
 
 
 # German inflection endings are at most two letters (-en, -er, -es, -em, -e, -n, -s). Snowball
@@ -90,7 +96,7 @@ class KeyWord:
 def _same_word_inflected(word: str, folded: str) -> bool:
     if len(word) < LOOSE_MIN_LETTERS:
         return False
-    if _english_stem(word) == _english_stem(folded):  # "registering", "registered" -> "register"
+    if any(a == b for a, b in zip(_other_stems(word), _other_stems(folded))):
         return True
     # A short word may only end differently in its last letter ("karta" / "kartę"), a word of six
     # letters keeps five: "украли" (stolen) is not "України" (Ukraine).

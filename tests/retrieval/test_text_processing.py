@@ -155,8 +155,11 @@ def test_a_multilingual_entry_finds_its_word_with_other_endings():
     # and "України" (Ukraine) is not "украли" (stolen)
     assert "Verlust" not in expand_query("Як зареєструвати машину з України?", lexicon)
     assert "Bewohnerparkausweis" not in expand_query("Jak wyrobić kartoteki parkingowe?", lexicon)
-    # English endings by the English stemmer: "registering my car" is the entry "register my car"
+    # endings by the Snowball stemmers of the other languages: "registering my car" is the entry
+    # "register my car", "înregistrez domiciliul" is "înregistrare domiciliu", "hesabımı" is "hesap"
     assert "Zulassung" in expand_query("registering my car", lexicon)
+    assert "Wohnsitz" in expand_query("Cum îmi înregistrez domiciliul?", lexicon)
+    assert "Sperrkonto" in expand_query("bloke hesabımı açtırmak istiyorum", lexicon)
     # one word may stand inside a multilingual term: "обмен* прав*" in "обменять российские права"
     assert "Umschreibung" in expand_query("как обменять российские права", lexicon)
     assert "Umschreibung" not in expand_query("как обменять эти старые российские права", lexicon)
