@@ -68,6 +68,13 @@ def ask(page, text: str) -> None:
 
 
 def axe_violations(page) -> list[dict]:
+    # The dialog fades in (0.15 s): mid-fade its text is partly transparent, and axe would measure
+    # that contrast. Check the page as it stays, after every running animation has finished.
+    page.evaluate("""async () => {
+        const roots = [document, ...[...document.querySelectorAll('[data-kommunalbot]')]
+            .map(host => host.shadowRoot).filter(Boolean)];
+        await Promise.all(roots.flatMap(root => root.getAnimations()).map(a => a.finished.catch(() => null)));
+    }""")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => (await axe.run(document, {runOnly: {type: 'tag',
         values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations
