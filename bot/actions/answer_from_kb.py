@@ -111,9 +111,11 @@ class AnswerFromKb(Action):
             now = calendar.now()
             leads = facet_leads(doc, facets, offices, office_line(offices, calendar, now))  # once, for both
             reply = answer_from_document(doc, facets, snippet, offices, calendar, now, confidence, see_also, leads)
-            missing = facets_not_on_page(doc, leads)
-            for message in only_in_german(reply, doc.meta.title, lang, missing, again) if lang != "de" else [reply]:
-                dispatcher.send(message)
+            if lang == "de":
+                dispatcher.send(reply)
+            else:  # which asked facets the page leaves open is said again in the citizen's language
+                for message in only_in_german(reply, doc.meta.title, lang, facets_not_on_page(doc, leads), again):
+                    dispatcher.send(message)
         return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now
                 slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]
 

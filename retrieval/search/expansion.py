@@ -69,8 +69,10 @@ MAX_INFLECTION = 2
 
 # Polish, Ukrainian, Russian, Romanian and Turkish inflect by endings the German stemmer does not
 # know: "karta parkingowa" is asked as "kartę parkingową", "domiciliu" as "domiciliul". A word of a
-# multilingual entry (from 5 letters) also matches a word that shares its letters up to the last
-# two (at least 4) and then ends in at most 3 other letters; measured in docs/experiments.md.
+# multilingual entry (from 5 letters) also matches a word with the same Snowball stem in one of
+# OTHER_STEMMERS, or one that shares its letters up to the last two (a five-letter word: up to the
+# last one; a six-letter word: five) and then ends in at most 3 other letters; measured in
+# docs/experiments.md.
 LOOSE_MIN_LETTERS = 5
 LOOSE_ENDING = 2
 LOOSE_OTHER_ENDING = 3
