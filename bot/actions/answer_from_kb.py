@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.actions.handoff import offer_handoff
-from bot.actions.office_info import answer_with_office
+from bot.actions.office_info import answer_contact_details, answer_with_office, contact_asked_of
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import (
     answer_from_document,
@@ -55,6 +55,7 @@ class AnswerFromKb(Action):
         office = build.offices.get(tracker.slot("last_office") or "")
         day = day_asked(text, calendar.now(), lang)
         offered = self.offered(tracker)
+        contact_asked = contact_asked_of(build, tracker)
         lexicon = self.knowledge.searcher.foreign_lexicon  # read only for another language than German
         own_words = topic_words(text, lang, lexicon)
         signals = Signals(
@@ -62,7 +63,8 @@ class AnswerFromKb(Action):
             has_topic=bool(own_words), offered_before=bool(offered), last_service=last in build.documents,
             facets=bool(facets), few_own_words=len(own_words) <= MAX_TOPIC_WORDS_OF_A_FOLLOW_UP,
             office_in_context=office is not None, day_asked=day is not None, few_words=len(text.split()) <= 4,
-            wants_staff=_probably_wants_staff(tracker))
+            wants_staff=_probably_wants_staff(tracker),
+            contact_of_office=bool(contact_asked))
         result: SearchResult | None = None
 
         def search() -> Found:
@@ -87,6 +89,8 @@ class AnswerFromKb(Action):
                                result.confidence, lang, see_also=second and (second.title, second.url))
         if step is Step.ASK_BACK:
             return clarify(dispatcher, tracker, self.settings, result, build)
+        if step is Step.ANSWER_CONTACT:
+            return answer_contact_details(dispatcher, contact_asked, lang)
         if step is Step.ANSWER_OFFICE:
             return answer_with_office(dispatcher, office, calendar, lang, day=day)
         if step is Step.OFFER_STAFF:

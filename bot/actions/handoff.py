@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.actions.office_info import office_in_context
+from bot.actions.office_info import answer_contact_details, contact_asked_of, office_in_context
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, active_loop, followup, slot_set
 from bot.dialogue.facets import facets_asked
 from bot.handoff.contact import CONTACT_MARKER, looks_like_contact, normalise_contact
@@ -52,6 +52,10 @@ class Handoff(Action):
         self.knowledge, self.settings, self.sink = knowledge, settings, sink
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        # "und die Telefonnummer?" asks for a number, not a person: the office named or offered before,
+        # else the city's general enquiries.
+        if asked := contact_asked_of(self.knowledge.build, tracker, fallback=self.settings.handoff_office):
+            return [slot_set("handoff_offered", False), *answer_contact_details(dispatcher, asked, tracker.lang)]
         calendar, lang = self.knowledge.calendar, tracker.lang
         now = calendar.now()
         office = self.knowledge.build.offices.get(self.settings.handoff_office)

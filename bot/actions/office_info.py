@@ -9,8 +9,8 @@ from datetime import date
 from typing import Any, Protocol
 
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
-from bot.dialogue.answers import office_answer
-from bot.dialogue.facets import facets_asked
+from bot.dialogue.answers import contact_line, office_answer
+from bot.dialogue.facets import asks_only_for_contact_details, facets_asked
 from bot.dialogue.office_hours import OfficeCalendar, day_asked
 from bot.i18n.catalogue import text as say
 from bot.live_index import LiveIndex
@@ -76,6 +76,39 @@ def office_in_context(build: IndexBuild, tracker: Tracker) -> Office | None:
     return next((build.offices[o] for o in context_office_ids(build, tracker) if o in build.offices), None)
 
 
+def offices_just_offered(build: IndexBuild, tracker: Tracker) -> list[Office]:
+    """The offices the bot's last message offered as buttons ("Welche Stelle meinen Sie?")."""
+    users = 0
+    for event in reversed(tracker.events):
+        users += event.get("event") == "user"
+        if users > 1:
+            return []
+        if users == 1 and event.get("event") == "bot":
+            buttons = (((event.get("data") or {}).get("custom")) or {}).get("buttons") or []
+            ids = [json.loads(b["payload"][len("/ask_office"):]).get("office") for b in buttons
+                   if str(b.get("payload", "")).startswith("/ask_office{")]
+            return [build.offices[i] for i in ids if i in build.offices]
+    return []
+
+
+def contact_asked_of(build: IndexBuild, tracker: Tracker, fallback: str | None = None) -> list[Office]:
+    """For "und die Telefonnummer?": the offices just offered as buttons, else the office in context,
+    else the office ``fallback`` names, if they give a phone number or e-mail address. Empty if the
+    message asks for more than that."""
+    if not asks_only_for_contact_details(tracker.text):
+        return []
+    nearby = office_in_context(build, tracker) or build.offices.get(fallback or "")
+    return [o for o in offices_just_offered(build, tracker) or ([nearby] if nearby else []) if contact_line(o)]
+
+
+def answer_contact_details(dispatcher: Dispatcher, offices: list[Office], lang: str) -> list[Event]:
+    """Each office's phone number and e-mail address, one line each."""
+    dispatcher.send(BotMessage(kind=Kind.ANSWER, lang=lang,
+                               text="\n".join(f"**{o.name}**: {contact_line(o, lang)}" for o in offices),
+                               sources=[Source(title=o.name, url=str(o.url)) for o in offices if o.url]))
+    return [slot_set("last_office", offices[0].id)] if len(offices) == 1 else []
+
+
 class OfficeInfo(Action):
     name = "action_office_info"
 
@@ -92,6 +125,8 @@ class OfficeInfo(Action):
         if len(named) > 1:
             return ask_which_office(dispatcher, named, tracker.lang)
         office = named[0] if named else None
+        if office is None and (asked := contact_asked_of(build, tracker)):
+            return answer_contact_details(dispatcher, asked, tracker.lang)
         if office is None:
             result = self.knowledge.search(tracker.text, lang=tracker.lang)
             level = self.knowledge.searcher.level(result, tracker.lang)

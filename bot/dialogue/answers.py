@@ -160,13 +160,18 @@ def office_answer(office: Office, calendar: OfficeCalendar, now: datetime, asked
     parts.append(today[:1].upper() + today[1:] + ".")
     if office.opening_hours:
         parts.append(say("office_week", lang, week=week_text(office, lang)))
-    phone = say("office_phone", lang, phone=office.phone) if office.phone else ""
-    contact = " · ".join(x for x in (phone, office.email or "") if x)
+    contact = contact_line(office, lang)
     if contact:
         parts.append(contact)
     if office.note and office.note.rstrip(".").casefold() != today.rstrip(".").casefold():  # not twice
         parts.append(office.note)
     return "\n".join(parts)
+
+
+def contact_line(office: Office, lang: str = "de") -> str:
+    """'Tel. 089 123 · buergerbuero@example.org'; empty if the office gave neither."""
+    phone = say("office_phone", lang, phone=office.phone) if office.phone else ""
+    return " · ".join(x for x in (phone, office.email or "") if x)
 
 
 def answer_from_translation(doc: Document, translation: Document, facets: list[str], confidence: float | None,

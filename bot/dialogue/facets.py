@@ -180,3 +180,26 @@ def facet_section(facet: str, parts: list[tuple[str, str]]) -> tuple[str, str] |
             if word in heading.lower():
                 return heading, text
     return None
+
+
+# "und die Telefonnummer?", "Nummer?", "and the email?", "номер телефону?": a message that asks for an
+# office's contact details and for nothing else (no person: "kann ich da jemanden anrufen?" is a wish
+# for staff). Folded words: umlauts as a/o/u.
+_CONTACT_DETAIL_WORDS = frozenset({
+    "telefonnummer", "telefon", "nummer", "tel", "rufnummer", "mail", "email", "e", "mailadresse", "emailadresse",
+    "kontakt", "kontaktdaten", "phone", "number", "contact", "details", "numara", "numarasi", "numarası", "telefonu",
+    "номер", "телефон", "телефона", "телефону", "numer", "numerem", "număr", "numărul", "numar", "numarul",
+    "رقم", "الهاتف", "هاتف"})
+_CONTACT_FILLER_WORDS = frozenset({
+    "und", "die", "ihre", "eure", "deren", "wie", "ist", "lautet", "denn", "bitte", "noch", "auch", "dort", "da",
+    "davon", "von", "adresse", "and", "the", "their", "what", "is", "s", "please", "ve", "ne", "nedir", "а", "і",
+    "и", "яка", "який", "какой", "ваш", "ваша", "їх", "их", "a", "jaki", "jest", "și", "si", "care", "este", "و",
+    "ما", "هو"})
+_WORDS = re.compile(r"\w+")
+
+
+def asks_only_for_contact_details(text: str) -> bool:
+    """True for "und die Telefonnummer?" or "and the email?", said of an office in context."""
+    words = _WORDS.findall(fold(text))
+    return (0 < len(words) <= 6 and any(w in _CONTACT_DETAIL_WORDS for w in words)
+            and all(w in _CONTACT_DETAIL_WORDS or w in _CONTACT_FILLER_WORDS for w in words))

@@ -19,6 +19,7 @@ class Step(StrEnum):
     ANSWER_TOP = "answer_top"  # the search is sure
     ASK_BACK = "ask_back"  # the search is unsure: offer its best services
     ANSWER_OFFICE = "answer_office"  # "und am Montag?" after an office's hours
+    ANSWER_CONTACT = "answer_contact"  # "und die Telefonnummer?" after offices were named or offered
     OFFER_STAFF = "offer_staff"  # NLU was unsure, but a person is the likeliest wish
     DECLINE = "decline"
 
@@ -36,6 +37,7 @@ class Signals:
     day_asked: bool = False  # names a day ("am Montag")
     few_words: bool = False  # at most four words in all ("und am Samstag?", "and on Saturday?", "а в суботу?")
     wants_staff: bool = False  # NLU's best guess after its fallback is a person or a complaint
+    contact_of_office: bool = False  # asks only for phone or e-mail, and an office was named or offered
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ def next_step(signals: Signals, search: Callable[[], Found]) -> Step:
     """``search`` runs only when the signals alone do not decide."""
     if signals.chosen:
         return Step.ANSWER_CHOSEN
+    if signals.contact_of_office:
+        return Step.ANSWER_CONTACT
     without_topic = signals.short and not signals.has_topic
     if without_topic and signals.offered_before:
         return Step.ASK_WHICH_OFFERED

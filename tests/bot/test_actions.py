@@ -492,3 +492,39 @@ def test_where_right_after_did_you_mean_asks_which_of_those_services(actions):
                                                            "last_service": "hundesteuer-anmelden"}))
     assert messages[0].text == "Zu welcher dieser Leistungen möchten Sie das wissen?"
     assert messages[0].service_ids == offered
+
+
+@pytest.mark.parametrize("action, intent", [("action_handoff", "request_human"), ("action_office_info", "ask_office"),
+                                            ("action_answer_from_kb", "ask_service")])
+def test_a_phone_number_asked_after_offices_were_offered_is_answered_with_their_numbers(actions, at_time, action,
+                                                                                       intent):
+    # Seen in the chat: "und die Telefonnummer?" after "Welche Stelle meinen Sie?" was handed to staff, who were
+    # off duty, and the citizen was asked for their own number. Whichever intent NLU picks, the numbers come.
+    at_time(SUNDAY_11)
+    which, _, _ = run(actions, "action_office_info", tracker(
+        "Wann hat das Bürgerbüro offen?", intent="ask_office", entities=[{"entity": "office", "value": "Bürgerbüro"}]))
+    events = [{"event": "user", "text": "Wann hat das Bürgerbüro offen?"},
+              {"event": "bot", "text": which[0].text, "data": {"custom": which[0].model_dump(mode="json")}},
+              {"event": "user", "text": "und die Telefonnummer?"}]
+    messages, slots, all_events = run(actions, action, tracker("und die Telefonnummer?", intent=intent, events=events))
+    assert [m.kind for m in messages] == ["answer"]
+    assert "**Bürgerbüro Mitte**: Tel. 01234 5678-100" in messages[0].text
+    assert "**Bürgerbüro Nord**: Tel. 01234 5678-150" in messages[0].text
+    assert actions["_sink"].handoffs == [] and {"event": "followup", "name": "contact_form"} not in all_events
+
+
+def test_a_phone_number_asked_after_an_answer_is_its_offices_and_a_person_asked_for_is_still_a_handoff(actions,
+                                                                                                       at_time):
+    at_time(SUNDAY_11)
+    messages, slots, _ = run(actions, "action_answer_from_kb", tracker(
+        "und die Nummer?", slots={"last_service": "hundesteuer-anmelden"}))
+    assert messages[0].text == "**Steueramt und Stadtkasse**: Tel. 01234 5678-500 · steueramt@musterstadt.example"
+    assert slots["last_office"] == "steueramt"
+    # Without anything in context, the city's general number (settings.handoff_office), not a handoff.
+    general, _, _ = run(actions, "action_handoff", tracker("Telefonnummer?", intent="request_human"))
+    assert general[0].kind == "answer" and "**Bürgertelefon und Chat-Service (Behördennummer 115)**: Tel. 115" in \
+        general[0].text
+    assert actions["_sink"].handoffs == []
+    person, _, _ = run(actions, "action_handoff", tracker(
+        "Kann ich da jemanden anrufen?", intent="request_human", slots={"last_service": "hundesteuer-anmelden"}))
+    assert person[0].kind == "handoff" and actions["_sink"].handoffs == [("test", False)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.facets import facets_asked, facets_of, is_follow_up, topic_words
+from bot.dialogue.facets import asks_only_for_contact_details, facets_asked, facets_of, is_follow_up, topic_words
 from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, expand_query, load_lexicon
 
 
@@ -133,3 +133,15 @@ def test_some_facet_words_of_other_languages_are_read_without_changing_the_searc
 def test_in_a_longer_question_in_another_language_the_address_is_the_subject():
     question = "vreau să mă înregistrez la noua adresă, m-am mutat"  # "I want to register at my new address"
     assert facets_asked(question, "ro", lambda text, _lang: expand_query(text, LEXICON)) == []
+
+
+@pytest.mark.parametrize(("message", "only_contact"), [
+    ("und die Telefonnummer?", True), ("Nummer bitte", True), ("E-Mail-Adresse?", True),
+    ("what's their phone number?", True), ("а номер телефону?", True), ("telefon numarası nedir?", True),
+    ("رقم الهاتف؟", True),
+    ("Kann ich da jemanden anrufen?", False),  # a person: staff
+    ("Telefonnummer vom Standesamt", False),  # names its office: the office's card
+    ("und die Adresse?", False), ("Mensch bitte", False),
+])
+def test_a_message_asking_only_for_contact_details(message, only_contact):
+    assert asks_only_for_contact_details(message) is only_contact

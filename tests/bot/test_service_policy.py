@@ -16,6 +16,8 @@ def never() -> Found:
 
 @pytest.mark.parametrize(("signals", "found", "step"), [
     (Signals(chosen=True, last_service=True), never, Step.ANSWER_CHOSEN),
+    # "und die Telefonnummer?" after offices were offered or named: their numbers, without searching
+    (Signals(contact_of_office=True, short=True, has_topic=False, last_service=True), never, Step.ANSWER_CONTACT),
     # "und was kostet das?" right after "Meinten Sie …?": which of those?
     (Signals(short=True, has_topic=False, offered_before=True, last_service=True), never, Step.ASK_WHICH_OFFERED),
     # ... and after an answer: about the service just discussed, without searching
