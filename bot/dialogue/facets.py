@@ -18,7 +18,7 @@ from retrieval.search.expansion import Lexicon, phrases_found, words_of
 # Patterns on the folded question (umlauts as a/o/u).
 FACETS: dict[str, re.Pattern[str]] = {
     "cost": re.compile(r"\b(kost\w*|gebuhr\w*|preis\w*|teuer\w*|euro|bezahl\w*|zahl(e|en|t)\b|billig\w*|umsonst|gratis"
-                       r"|blech(e|en|st|t)\b|gunstig\w*|beitrag\b|beitrage\b|zoi(d|dt|t)\b)"),
+                       r"|blech(e|en|st|t)\b|gunstig\w*|beitrag\b|beitrage\b|zoi(d|dt|t|n)\b|zahln\b)"),
     "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|mitbrig\w*|mitnehm\w*|nachweis\w*|papiere|formular\w*"
                             r"|vorleg\w*|vorzeig\w*"
                             r"|brauch\w* (ich|i|man|wir) (da |do )?(alles|ois|(da)?fur))"),
@@ -68,7 +68,7 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
                 # which office, and sending instead of going: "welches Amt ist zuständig?", "per Mail schicken?"
                 "amt", "zustandig", "zustandige", "per", "mail", "schicken", "senden",
                 # Bavarian function words: "was brauch i do ois?", "wos zoid ma dafür?", "muas i an Termin hom?"
-                "do", "ois", "wos", "ma", "muas", "ko", "hob", "hom", "mia", "wia", "des", "is",
+                "do", "ois", "wos", "ma", "muas", "ko", "hob", "hom", "mia", "wia", "des", "is", "zoin",
                 # asking for a phone number names no topic either: "wen kann ich da anrufen?"
                 "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt"}
 

@@ -19,6 +19,7 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("Gibt es eine E-Mail-Adresse?", ["contact"], [], True),  # neither "online" nor a street address
     ("Wie ist die Adresse?", ["where"], ["adresse"], True),
     ("Wos zoid ma dafür?", ["cost"], [], True),  # Bavarian "was zahlt man"
+    ("wos muas i do zoin?", ["cost"], [], True),  # Bavarian "was muss ich da zahlen"
     ("Was muss ich vorlegen?", ["documents"], [], True),
     ("Wann ist die Grundsteuer fällig?", ["deadline"], ["grundsteuer"], True),
     ("Wie ändere ich die Adresse im Fahrzeugschein?", [], ["adresse", "fahrzeugschein"], False),  # the subject

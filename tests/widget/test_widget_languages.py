@@ -37,6 +37,14 @@ def test_an_arabic_browser_gets_the_widget_right_to_left_and_accessible(browser,
     assert shadow(page, ".msg.bot [lang=ar]").count() >= 2  # the greeting and the reply's Arabic part
     shot(page, "sprachen-1-arabisch")
     assert axe_violations(page) == []
+    # An office's hours and number in Arabic: each number and time span is isolated left to right, so
+    # that "01234 5678-100" is not shown as "5678-100 01234" nor "07:30–12:30" as "12:30–07:30".
+    ask(page, "متى يفتح Bürgerbüro Mitte؟")
+    office = shadow(page, ".msg.bot").last.locator("[lang=ar]")
+    isolated = office.locator("bdi[dir=ltr]").all_inner_texts()
+    assert "01234 5678-100" in isolated and "buergerbuero@musterstadt.example" in isolated
+    assert any("–" in run or "-" in run for run in isolated if ":" in run)  # a time span, e.g. 07:30-12:30
+    assert office.locator("bdi.digits").first.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
     context.close()
 
 

@@ -83,6 +83,7 @@
     ".languages .easy{background:#fff;color:#00417f;border:2px solid #00417f;border-radius:16px;padding:4px 10px;min-height:36px}",
     ".languages .easy[aria-pressed=true]{background:#00417f;color:#fff}",
 
+    "bdi.digits{white-space:nowrap}",  // a phone number or a time span is not broken across lines
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "@media (max-width:400px){.kb{" + CONFIG.position + ":8px;bottom:8px}.dialog{width:calc(100vw - 16px);height:calc(100vh - 16px)}}",
     "@media (prefers-reduced-motion:no-preference){.dialog{animation:kb-in .15s ease-out}@keyframes kb-in{from{opacity:0;transform:translateY(8px)}to{opacity:1;transform:none}}}"
@@ -252,6 +253,20 @@
     setTimeout(function () { if (item.parentNode) { item.parentNode.removeChild(item); } }, 8000);
   }
 
+  // Phone numbers, times ("08:30–12:00"), e-mail and web addresses in right-to-left text: the bidi
+  // algorithm would show "5678-100 01234" and "12:00–08:30"; each is isolated, left to right.
+  var LEFT_TO_RIGHT_RUN = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?:\/\/[^\s)]+|\+?\d[\d .:\/()\u2013-]*\d/g;
+  function appendIsolated(parent, text) {
+    var at = 0;
+    text.replace(LEFT_TO_RIGHT_RUN, function (run, offset) {
+      parent.appendChild(document.createTextNode(text.slice(at, offset)));
+      parent.appendChild(el("bdi", { dir: "ltr", "class": /^[+\d]/.test(run) ? "digits" : "", text: run }));
+      at = offset + run.length;
+      return run;
+    });
+    parent.appendChild(document.createTextNode(text.slice(at)));
+  }
+
   /** ``next``: the message after ``m``; an answer followed by another answer of its turn (the
    *  "only in German" sentence before the German page) gets no feedback buttons of its own. */
   function messageNode(m, next) {
@@ -259,9 +274,12 @@
     item.appendChild(el("span", { "class": "who", text: (SENDER[m.sender] || m.sender) + ": " }));
     // The message's language, so that screen readers pronounce it right (a German page's answer
     // inside an English conversation is marked "de").
-    var body = el("span", m.lang ? { lang: m.lang, dir: m.lang === "ar" ? "rtl" : "auto" } : {});
+    var rtl = RIGHT_TO_LEFT.indexOf(m.lang) >= 0;
+    var body = el("span", m.lang ? { lang: m.lang, dir: rtl ? "rtl" : "auto" } : {});
     (m.text || "").split("**").forEach(function (part, i) {  // **bold** from the answer texts
-      body.appendChild(i % 2 ? el("strong", { text: part }) : document.createTextNode(part));
+      var node = i % 2 ? el("strong") : body;
+      if (rtl) { appendIsolated(node, part); } else { node.appendChild(document.createTextNode(part)); }
+      if (node !== body) { body.appendChild(node); }
     });
     item.appendChild(body);
     var links = [];
