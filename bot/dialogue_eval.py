@@ -1,14 +1,16 @@
 """Question sets through the real stack: Rasa (NLU + policy), the action server, retrieval.
 
-Each line is a fresh conversation. Outcome of the first turn: answer | clarify | handoff |
-decline | smalltalk, taken from the ``kind`` of the messages (bot/reply.py).
+Each line is a fresh conversation. Outcome of its turn: answer | clarify | handoff | decline |
+smalltalk, taken from the ``kind`` of the messages (bot/reply.py). A line with ``before`` (a list of
+earlier citizen messages) is a follow-up: those are sent first in the same conversation, and the
+line's own text is the turn measured ("und für Kinder?" after "Was kostet ein Reisepass?").
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,12 +26,18 @@ OUTCOME_OF_KIND = {"answer": "answer", "clarify": "clarify", "handoff": "handoff
 KIND_PRIORITY = ("handoff", "handoff_offer", "answer", "clarify", "decline", "smalltalk")
 
 
-def run_turn(client: RasaClient, text: str, prepare: Callable[[str, str], dict[str, str]] | None = None) -> dict[str, Any]:
-    """One first turn as the chat service makes it: the text with its metadata (``prepare``) and its
-    language, detected with a German widget as the prior; one call."""
+def run_turn(client: RasaClient, text: str, prepare: Callable[[str, str], dict[str, str]] | None = None,
+             before: Sequence[str] = ()) -> dict[str, Any]:
+    """One turn as the chat service makes it: the text with its metadata (``prepare``) and its
+    language, detected with a German widget as the prior (and the conversation's language, after
+    the messages ``before``, sent first in the same conversation); one call."""
     sender = f"eval-{uuid.uuid4().hex}"
+    conversation = None
+    for earlier in before:
+        conversation = message_language(earlier, conversation, widget="de")
+        client.send(sender, earlier, {**(prepare(earlier, conversation) if prepare else {}), "lang": conversation})
     started = time.perf_counter()
-    lang = message_language(text, widget="de")
+    lang = message_language(text, conversation, widget="de")
     turn = client.send(sender, text, {**(prepare(text, lang) if prepare else {}), "lang": lang})
     latency_ms = (time.perf_counter() - started) * 1000
     replies = [reply_of(item) for item in turn.messages]
@@ -61,7 +69,7 @@ def evaluate_dialogue(client: RasaClient, questions: list[dict[str, Any]],
     report = DialogueReport()
     counts: dict[str, dict[str, int]] = {k: {"n": 0, "ok": 0, "bad": 0} for k in ("service", "out_of_scope", "handoff", "smalltalk")}
     for q in questions:
-        turn = run_turn(client, q["text"], prepare)
+        turn = run_turn(client, q["text"], prepare, q.get("before") or ())
         record = {"id": q["id"], **{k: turn[k] for k in ("outcome", "services", "intent", "act", "latency_ms",
                                                           "reply_lang", "detected_lang")}}
         if q.get("gold") and ranking is not None:

@@ -38,6 +38,8 @@ from retrieval.search.searcher import SearchResult, ask_back_options, near_tie_s
 # "kann ich da einfach so vorbeikommen?" has two words of its own ("einfach", "vorbeikommen");
 # a question about something else usually has more.
 MAX_TOPIC_WORDS_OF_A_FOLLOW_UP = 2
+# "und für Kinder?", "and if it was stolen?": short messages after a service may lean on it.
+MAX_WORDS_OF_AN_ELLIPTICAL_FOLLOW_UP = 8
 
 
 class AnswerFromKb(Action):
@@ -69,8 +71,7 @@ class AnswerFromKb(Action):
 
         def search() -> Found:
             nonlocal result
-            result = self.knowledge.search(text, lang=tracker.lang)
-            level = self.knowledge.searcher.level(result, tracker.lang)
+            result, level = self.search_in_context(text, build.documents.get(last or ""), lang)
             return Found(level, _names_another_service(result, level, last))
 
         step = next_step(signals, search)
@@ -96,6 +97,24 @@ class AnswerFromKb(Action):
         if step is Step.OFFER_STAFF:
             return offer_handoff(dispatcher, lang, lead=None)
         return failed(dispatcher, tracker, self.settings, result)
+
+    def search_in_context(self, text: str, last: Document | None, lang: str) -> tuple[SearchResult, str]:
+        """The search and its level. A short message after a service ("und für Kinder?" after the
+        passport) is searched again behind that service's title if the search alone is not sure; that
+        search counts if another service leads it and it is sure, or would ask back where the search
+        alone would give up (docs/experiments.md, "Folgefragen mit neuem Detail"). With the same
+        service in front, the title only echoes itself."""
+        searcher = self.knowledge.searcher
+        result = self.knowledge.search(text, lang=lang)
+        level = searcher.level(result, lang)
+        if level == "answer" or last is None or len(text.split()) > MAX_WORDS_OF_AN_ELLIPTICAL_FOLLOW_UP:
+            return result, level
+        in_context = self.knowledge.search(f"{last.meta.title}: {text}", lang=lang)
+        context_level = searcher.level(in_context, lang)
+        moved_on = bool(in_context.hits) and in_context.top.doc_id != last.id
+        if moved_on and (context_level == "answer" or (context_level == "clarify" and level == "decline")):
+            return in_context, context_level
+        return result, level
 
     def answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
                confidence: float | None, lang: str, see_also: tuple[str, str] | None = None,

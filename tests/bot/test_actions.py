@@ -528,3 +528,18 @@ def test_a_phone_number_asked_after_an_answer_is_its_offices_and_a_person_asked_
     person, _, _ = run(actions, "action_handoff", tracker(
         "Kann ich da jemanden anrufen?", intent="request_human", slots={"last_service": "hundesteuer-anmelden"}))
     assert person[0].kind == "handoff" and actions["_sink"].handoffs == [("test", False)]
+
+
+def test_a_short_follow_up_is_searched_behind_the_service_just_discussed(actions):
+    # Alone, "und wieder abmelden?" could be any deregistration (the search asks back with the home and
+    # the car first); after the business registration it is the business.
+    alone, _, _ = run(actions, "action_answer_from_kb", tracker("und wieder abmelden?"))
+    assert alone[0].kind == "clarify"
+    after, slots, _ = run(actions, "action_answer_from_kb", tracker(
+        "und wieder abmelden?", slots={"last_service": "gewerbe-anmelden"}))
+    assert after[0].kind == "answer" and slots["last_service"] == "gewerbe-ummelden-abmelden"
+    # The title in front only counts for another service: it would echo the one just discussed
+    # ("und wenn wir keinen kriegen?" after the Kita place is not the Kita place again).
+    echo, slots, _ = run(actions, "action_answer_from_kb", tracker(
+        "und wenn wir keinen kriegen?", slots={"last_service": "kita-platz-anmelden"}))
+    assert not (echo[0].kind == "answer" and echo[0].service_ids[:1] == ["kita-platz-anmelden"])

@@ -111,6 +111,19 @@ def test_which_office_then_button(stack, clock):
     assert turn["outcome"] == "clarify" and turn["services"] == []
 
 
+def test_a_follow_up_with_a_new_detail_through_rasa_and_eval_dialogue(stack):
+    from bot.dialogue_eval import run_turn
+
+    chat = Conversation(stack)
+    chat.say("Wie beantrage ich einen Personalausweis?")
+    stolen = chat.say("und wenn er geklaut wurde?")
+    assert stolen[0].kind == "answer" and stolen[0].service_ids[0] == "ausweis-verloren"
+    # `eval dialogue` sends a line's `before` messages first, in the same conversation.
+    turn = run_turn(stack.client, "und wenn er geklaut wurde?", chat.knowledge.message_metadata,
+                    before=["Wie beantrage ich einen Personalausweis?"])
+    assert turn["outcome"] == "answer" and turn["services"][0] == "ausweis-verloren"
+
+
 def test_none_of_these_then_staff(stack, clock):
     clock(datetime(2026, 11, 25, 10, 0))
     chat = Conversation(stack)
