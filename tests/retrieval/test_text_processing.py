@@ -104,6 +104,7 @@ def test_a_joined_verb_feeds_the_expansion_and_its_lexicon():
     ("Ich ziehe von Hamburg nach Musterstadt", "Ummeldung"),  # moving, without "um"
     ("Ich habe meinen Fahrzeugschein verloren", "Zulassungsbescheinigung"),
     ("Die Bank will eine Bestätigung, dass ich hier wohne", "Meldebescheinigung"),
+    ("Perso weg", "Verlust"), ("mein Führerschein ist weg", "Verlust"),  # "weg" as gone
 ])
 def test_colloquial_terms_are_expanded(question, term):
     assert term in expand_query(question, load_lexicon(DEFAULT_LEXICON))
@@ -113,6 +114,7 @@ def test_colloquial_terms_are_expanded(question, term):
     ("Mir droht die Ausweisung", "Personalausweis"),  # a derivation of "Ausweis", not an inflection
     ("Was kostet die Hundesteuer?", "Hundehaltung"),  # "hund" is a whole word, not a part of one
     ("Ich möchte mich für einen Sprachkurs anmelden", "Wohnsitz"),  # "mich anmeld*" needs the words in a row
+    ("Wie weit ist der Weg zum Rathaus?", "Verlust"), ("Wir ziehen weg nach Berlin", "Verlust"),  # "weg" alone
 ])
 def test_expansion_needs_the_entry_itself_or_an_inflection(question, term):
     assert term not in expand_query(question, load_lexicon(DEFAULT_LEXICON))
@@ -220,7 +222,7 @@ def test_hostile_input_gets_no_corrections(corrector):
 
 def test_expansion_adds_corrections_and_keeps_what_was_typed(corrector):
     lexicon = load_lexicon(DEFAULT_LEXICON)
-    assert expand_query("persso ist weg", lexicon, corrector) == "persso ist weg (perso Personalausweis)"
+    assert expand_query("persso ist weg", lexicon, corrector) == "persso ist weg (perso Personalausweis Verlust)"
     assert expand_query("Führerschein beantragen", lexicon, corrector) == "Führerschein beantragen"
 
 
