@@ -97,8 +97,11 @@ def contact_asked_of(build: IndexBuild, tracker: Tracker, fallback: str | None =
     message asks for more than that."""
     if not asks_only_for_contact_details(tracker.text):
         return []
-    nearby = office_in_context(build, tracker) or build.offices.get(fallback or "")
-    return [o for o in offices_just_offered(build, tracker) or ([nearby] if nearby else []) if contact_line(o)]
+    offices = offices_just_offered(build, tracker)
+    if not offices:
+        nearby = office_in_context(build, tracker) or build.offices.get(fallback or "")
+        offices = [nearby] if nearby else []
+    return [o for o in offices if contact_line(o)]
 
 
 def answer_contact_details(dispatcher: Dispatcher, offices: list[Office], lang: str) -> list[Event]:

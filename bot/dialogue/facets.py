@@ -195,11 +195,10 @@ _CONTACT_FILLER_WORDS = frozenset({
     "davon", "von", "adresse", "and", "the", "their", "what", "is", "s", "please", "ve", "ne", "nedir", "а", "і",
     "и", "яка", "який", "какой", "ваш", "ваша", "їх", "их", "a", "jaki", "jest", "și", "si", "care", "este", "و",
     "ما", "هو"})
-_WORDS = re.compile(r"\w+")
 
 
 def asks_only_for_contact_details(text: str) -> bool:
     """True for "und die Telefonnummer?" or "and the email?", said of an office in context."""
-    words = _WORDS.findall(fold(text))
+    words = words_of(fold(text))
     return (0 < len(words) <= 6 and any(w in _CONTACT_DETAIL_WORDS for w in words)
             and all(w in _CONTACT_DETAIL_WORDS or w in _CONTACT_FILLER_WORDS for w in words))
