@@ -50,6 +50,28 @@ def _stem(word: str) -> str:
     return fold(_local.stemmer.stemWord(unicodedata.normalize("NFC", word).lower()))  # Snowball wants NFC
 
 
+# Many residents type Polish, Romanian or Turkish on a German keyboard: "moj maz zmarl" for "mój mąż
+# zmarł", "sedere" for "ședere". A word of a multilingual entry also matches its form without the
+# accents of Latin letters (and ł, ı, ё); measured in docs/experiments.md.
+_BARE_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "ı": "i", "đ": "d", "ø": "o", "ё": "е", "Ё": "Е"})
+_GERMAN_KEYBOARD = frozenset("äöüÄÖÜß")
+
+
+def without_diacritics(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """``text`` with the accents of Latin letters removed, except the letters in ``keep``."""
+    out = []
+    for char in unicodedata.normalize("NFC", text).translate(_BARE_LETTERS):
+        if char in keep or not ("A" <= char <= "\u024f") or char.isascii():
+            out.append(char)
+        else:
+            out.append("".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)))
+    return "".join(out)
+
+
+def as_typed_on_a_german_keyboard(text: str) -> str:
+    return without_diacritics(text, _GERMAN_KEYBOARD)
+
+
 # Snowball stemmers of the other languages residents write in (Ukrainian has none; Arabic is read
 # by its proclitics above). A word of a multilingual entry matches a question's word with the same
 # stem in any of them: "registering" -> "register", "pasaportumu" -> "pasaport", "паспорта" -> "паспорт".
@@ -86,13 +108,15 @@ class KeyWord:
     stem: str
     prefix: bool
     inflected: bool = False  # other endings match (LOOSE_*): a word of another language than German
+    bare: str = ""  # an inflected word without accents ("maz" for "mąż"), matched by the bare question word
 
-    def matches(self, folded: str, stem: str) -> bool:
+    def matches(self, folded: str, stem: str, bare: str = "") -> bool:
         if self.prefix:
-            return folded.startswith(self.word)
+            return folded.startswith(self.word) or (self.inflected and bare.startswith(self.bare))
         return (folded == self.word or (stem == self.stem and (abs(len(folded) - len(self.word)) <= MAX_INFLECTION
                                                                or bool(_ARABIC_PROCLITICS.match(folded))))
-                or (self.inflected and _same_word_inflected(self.word, folded)))
+                or (self.inflected and (_same_word_inflected(self.word, folded)
+                                        or bare == self.bare or _same_word_inflected(self.bare, bare))))
 
 
 def _same_word_inflected(word: str, folded: str) -> bool:
@@ -111,7 +135,9 @@ def _key_words(key: str, inflected: bool = False) -> tuple[KeyWord, ...]:
     for part in key.split():
         tokens = _WORD.findall(part)  # "id-karte" is two words, as in the question
         for n, token in enumerate(tokens):
-            words.append(KeyWord(fold(token), _stem(token), part.endswith("*") and n == len(tokens) - 1, inflected))
+            folded = fold(token)
+            words.append(KeyWord(folded, _stem(token), part.endswith("*") and n == len(tokens) - 1, inflected,
+                                 without_diacritics(folded) if inflected else ""))
     return tuple(words)
 
 
@@ -121,28 +147,42 @@ def _key_words(key: str, inflected: bool = False) -> tuple[KeyWord, ...]:
 INFLECTED_GAP = 1
 
 
-def _spans(key: tuple[KeyWord, ...], folded: list[str], stems: list[str]) -> list[tuple[int, int]]:
+@dataclass(frozen=True)
+class QuestionWords:
+    """A question's words as the keys compare them: folded, stemmed, and folded without accents."""
+
+    folded: list[str]
+    stems: list[str]
+    bare: list[str]
+
+    @classmethod
+    def of(cls, words: Sequence[str]) -> QuestionWords:
+        folded = [fold(w) for w in words]
+        return cls(folded, [_stem(w) for w in words], [without_diacritics(f) for f in folded])
+
+
+def _spans(key: tuple[KeyWord, ...], question: QuestionWords) -> list[tuple[int, int]]:
     """Where the key's words appear one after another in the question: (first, past last) word."""
     if not key:
         return []
     gap = INFLECTED_GAP if key[0].inflected else 0
     spans = []
-    for i in range(len(folded)):
-        end = _match_from(key, folded, stems, i, gap)
+    for i in range(len(question.folded)):
+        end = _match_from(key, question, i, gap)
         if end is not None:
             spans.append((i, end))
     return spans
 
 
-def _match_from(key: tuple[KeyWord, ...], folded: list[str], stems: list[str], i: int, gap: int) -> int | None:
+def _match_from(key: tuple[KeyWord, ...], question: QuestionWords, i: int, gap: int) -> int | None:
     """Past the last word of ``key`` matched from word ``i`` on, each next key word at most ``gap``
     words further than adjacent; None if it does not match there."""
-    if i >= len(folded) or not key[0].matches(folded[i], stems[i]):
+    if i >= len(question.folded) or not key[0].matches(question.folded[i], question.stems[i], question.bare[i]):
         return None
     if len(key) == 1:
         return i + 1
     for skip in range(gap + 1):
-        end = _match_from(key[1:], folded, stems, i + 1 + skip, gap)
+        end = _match_from(key[1:], question, i + 1 + skip, gap)
         if end is not None:
             return end
     return None
@@ -170,12 +210,13 @@ class Lexicon:
         """Every word on either side, e.g. as spelling targets ("persso" -> "perso")."""
         return [w.rstrip("*") for pair in self.entries.items() for side in pair for w in side.split()]
 
-    def candidates(self, folded_words: list[str], stems: list[str]) -> list[int]:
+    def candidates(self, question: QuestionWords) -> list[int]:
         """The keys (indices, in lexicon order) whose first word matches some word of the question:
         every key ``KeyWord.matches`` could accept, and some it will not."""
         found = set(self.short_prefixes)
-        for folded, stem in zip(folded_words, stems):
-            for entry in (f"w:{folded}", f"s:{stem}", f"p:{folded[:PREFIX_INDEX_LETTERS]}"):
+        for folded, stem, bare in zip(question.folded, question.stems, question.bare):
+            for entry in (f"w:{folded}", f"s:{stem}", f"p:{folded[:PREFIX_INDEX_LETTERS]}",
+                          f"w:{bare}", f"p:{bare[:PREFIX_INDEX_LETTERS]}"):
                 found.update(self.starts.get(entry, ()))
         return sorted(found)
 
@@ -198,6 +239,8 @@ def load_lexicon(*paths: Path) -> Lexicon:
         first = key[0]
         if first.inflected and not first.prefix and len(first.word) >= LOOSE_MIN_LETTERS:
             starts.setdefault(f"p:{first.word[:PREFIX_INDEX_LETTERS]}", []).append(n)  # other endings
+        if first.inflected and first.bare != first.word:  # typed without accents
+            starts.setdefault(f"p:{first.bare[:PREFIX_INDEX_LETTERS]}", []).append(n)
         if first.prefix and len(first.word) < PREFIX_INDEX_LETTERS:
             short_prefixes.append(n)
         elif first.prefix:
@@ -243,10 +286,9 @@ def phrases_found(text: str, lexicon: Lexicon) -> list[tuple[tuple[int, int], st
     """The lexicon's expressions in ``text``: ((first word, past last word), official terms), words
     counted as ``words_of`` counts them. The longest expression wins: "zaświadczenie o zameldowaniu"
     is a registration certificate, not also the registration that "zameldowaniu" alone would mean."""
-    words = words_of(text)
-    folded_words, stems = [fold(w) for w in words], [_stem(w) for w in words]
-    matched = [(span, terms) for n in lexicon.candidates(folded_words, stems)
-               for key, terms in (lexicon.keys[n],) for span in _spans(key, folded_words, stems)]
+    question = QuestionWords.of(words_of(text))
+    matched = [(span, terms) for n in lexicon.candidates(question)
+               for key, terms in (lexicon.keys[n],) for span in _spans(key, question)]
     every_span = [span for span, _ in matched]
     return [(span, terms) for span, terms in matched if not _inside_longer(span, every_span)]
 

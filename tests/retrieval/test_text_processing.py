@@ -13,6 +13,7 @@ from retrieval.kb.offices import Office, parse_intervals
 from retrieval.search.expansion import (
     DEFAULT_LEXICON,
     MULTILINGUAL_LEXICON,
+    as_typed_on_a_german_keyboard,
     expand_query,
     load_lexicon,
     place_pattern,
@@ -168,6 +169,25 @@ def test_a_multilingual_entry_finds_its_word_with_other_endings():
     # German entries keep German matching: the colloquial lexicon is not read with other endings
     colloquial = load_lexicon(DEFAULT_LEXICON)
     assert not any(word.inflected for key, _ in colloquial.keys for word in key)
+
+
+@pytest.mark.parametrize(("typed", "term"), [
+    ("ochrona uzupelniajaca, jak przedluzyc karte pobytu", "subsidiär"),  # entry "ochrona uzupełniająca"
+    ("prawo jazdy zgubilem", "Führerschein"),
+    ("certificat de nastere pentru copil", "Geburtsurkunde"),  # "naștere"
+    ("nufus cuzdani kayboldu", "Personalausweis"),  # "nüfus cüzdanı"
+])
+def test_a_multilingual_entry_finds_its_words_typed_without_accents(typed, term):
+    lexicon = load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON)
+    assert term in expand_query(typed, lexicon)
+    # German stays German: the colloquial lexicon matches as before ("Perso" is no "Pęrso")
+    assert "Personalausweis" not in expand_query("Pęrsø", load_lexicon(DEFAULT_LEXICON))
+
+
+def test_typing_on_a_german_keyboard_drops_the_accents_it_has_no_key_for():
+    assert as_typed_on_a_german_keyboard("Mój mąż zmarł, şoför, ședere, Führerschein") == \
+        "Moj maz zmarl, soför, sedere, Führerschein"
+    assert as_typed_on_a_german_keyboard("паспорт ещё, جواز السفر") == "паспорт еще, جواز السفر"
 
 @pytest.mark.parametrize("path", sorted(DEFAULT_LEXICON.parent.glob("*.yaml")), ids=lambda p: p.name)
 def test_no_lexicon_expression_is_written_twice(path):
