@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -145,6 +145,15 @@ def _key_words(key: str, inflected: bool = False) -> tuple[KeyWord, ...]:
 # mieszkańca", "my used car registered". Between two words of a multilingual entry one other
 # word may stand; measured in docs/experiments.md.
 INFLECTED_GAP = 1
+# An empty entry ("wohnung gefunden": "") cancels a shorter one inside it. German puts the participle
+# at the end of the clause: "ne Wohnung in der Altstadt gefunden" is no lost property either. Up to
+# this many words may stand between its words, but no article or possessive: that starts the thing
+# found ("auf dem Platz eine Geldbörse gefunden"); measured in docs/experiments.md.
+CANCELLING_GAP = 3
+_OBJECT_STARTS = frozenset({
+    "ein", "eine", "einen", "ne", "nen", "den", "das", "die", "kein", "keine", "keinen", "etwas", "was",
+    "mein", "meine", "meinen", "dein", "deine", "deinen", "sein", "seine", "seinen", "ihr", "ihre", "ihren",
+    "unser", "unsere", "unseren", "euer", "eure", "euren"})
 
 
 @dataclass(frozen=True)
@@ -161,28 +170,32 @@ class QuestionWords:
         return cls(folded, [_stem(w) for w in words], [without_diacritics(f) for f in folded])
 
 
-def _spans(key: tuple[KeyWord, ...], question: QuestionWords) -> list[tuple[int, int]]:
+def _spans(key: tuple[KeyWord, ...], question: QuestionWords, cancelling: bool = False) -> list[tuple[int, int]]:
     """Where the key's words appear one after another in the question: (first, past last) word."""
     if not key:
         return []
-    gap = INFLECTED_GAP if key[0].inflected else 0
+    gap = INFLECTED_GAP if key[0].inflected else CANCELLING_GAP if cancelling else 0
+    skippable = (lambda word: word not in _OBJECT_STARTS) if cancelling else (lambda word: True)
     spans = []
     for i in range(len(question.folded)):
-        end = _match_from(key, question, i, gap)
+        end = _match_from(key, question, i, gap, skippable)
         if end is not None:
             spans.append((i, end))
     return spans
 
 
-def _match_from(key: tuple[KeyWord, ...], question: QuestionWords, i: int, gap: int) -> int | None:
+def _match_from(key: tuple[KeyWord, ...], question: QuestionWords, i: int, gap: int,
+                skippable: Callable[[str], bool]) -> int | None:
     """Past the last word of ``key`` matched from word ``i`` on, each next key word at most ``gap``
-    words further than adjacent; None if it does not match there."""
+    ``skippable`` words further than adjacent; None if it does not match there."""
     if i >= len(question.folded) or not key[0].matches(question.folded[i], question.stems[i], question.bare[i]):
         return None
     if len(key) == 1:
         return i + 1
     for skip in range(gap + 1):
-        end = _match_from(key[1:], question, i + 1 + skip, gap)
+        if skip and (i + skip >= len(question.folded) or not skippable(question.folded[i + skip])):
+            break  # words i+1 … i+skip are skipped; the next key word would stand at i+1+skip
+        end = _match_from(key[1:], question, i + 1 + skip, gap, skippable)
         if end is not None:
             return end
     return None
@@ -288,7 +301,7 @@ def phrases_found(text: str, lexicon: Lexicon) -> list[tuple[tuple[int, int], st
     is a registration certificate, not also the registration that "zameldowaniu" alone would mean."""
     question = QuestionWords.of(words_of(text))
     matched = [(span, terms) for n in lexicon.candidates(question)
-               for key, terms in (lexicon.keys[n],) for span in _spans(key, question)]
+               for key, terms in (lexicon.keys[n],) for span in _spans(key, question, not terms)]
     every_span = [span for span, _ in matched]
     return [(span, terms) for span, terms in matched if not _inside_longer(span, every_span)]
 

@@ -184,6 +184,18 @@ def test_a_multilingual_entry_finds_its_words_typed_without_accents(typed, term)
     assert "Personalausweis" not in expand_query("Pęrsø", load_lexicon(DEFAULT_LEXICON))
 
 
+def test_an_empty_entry_cancels_across_the_clause_but_not_across_the_thing_found():
+    colloquial = load_lexicon(DEFAULT_LEXICON)
+    # "wohnung gefunden": "" cancels "gefunden" -> Fundbüro, also with the flat's details in between
+    assert "Fundbüro" not in expand_query("wir haben ne Wohnung in der Altstadt gefunden, wo anmelden?", colloquial)
+    assert "Fundbüro" not in expand_query("Job in der Stadt gefunden", colloquial)
+    # an article starts the thing found: that is lost property
+    assert "Fundbüro" in expand_query("auf dem Platz eine Geldbörse gefunden", colloquial)
+    assert "Fundbüro" in expand_query("in meiner Wohnung einen fremden Ring gefunden", colloquial)
+    # at most three words between
+    assert "Fundbüro" in expand_query("eine Wohnung in der Nähe vom Bahnhof gefunden", colloquial)
+
+
 def test_typing_on_a_german_keyboard_drops_the_accents_it_has_no_key_for():
     assert as_typed_on_a_german_keyboard("Mój mąż zmarł, şoför, ședere, Führerschein") == \
         "Moj maz zmarl, soför, sedere, Führerschein"
