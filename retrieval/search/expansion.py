@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -175,27 +175,27 @@ def _spans(key: tuple[KeyWord, ...], question: QuestionWords, cancelling: bool =
     if not key:
         return []
     gap = INFLECTED_GAP if key[0].inflected else CANCELLING_GAP if cancelling else 0
-    skippable = (lambda word: word not in _OBJECT_STARTS) if cancelling else (lambda word: True)
+    gap_ends_at = _OBJECT_STARTS if cancelling else frozenset()
     spans = []
     for i in range(len(question.folded)):
-        end = _match_from(key, question, i, gap, skippable)
+        end = _match_from(key, question, i, gap, gap_ends_at)
         if end is not None:
             spans.append((i, end))
     return spans
 
 
 def _match_from(key: tuple[KeyWord, ...], question: QuestionWords, i: int, gap: int,
-                skippable: Callable[[str], bool]) -> int | None:
+                gap_ends_at: frozenset[str]) -> int | None:
     """Past the last word of ``key`` matched from word ``i`` on, each next key word at most ``gap``
-    ``skippable`` words further than adjacent; None if it does not match there."""
+    words further than adjacent, none of them in ``gap_ends_at``; None if it does not match there."""
     if i >= len(question.folded) or not key[0].matches(question.folded[i], question.stems[i], question.bare[i]):
         return None
     if len(key) == 1:
         return i + 1
     for skip in range(gap + 1):
-        if skip and (i + skip >= len(question.folded) or not skippable(question.folded[i + skip])):
+        if skip and (i + skip >= len(question.folded) or question.folded[i + skip] in gap_ends_at):
             break  # words i+1 … i+skip are skipped; the next key word would stand at i+1+skip
-        end = _match_from(key[1:], question, i + 1 + skip, gap, skippable)
+        end = _match_from(key[1:], question, i + 1 + skip, gap, gap_ends_at)
         if end is not None:
             return end
     return None
