@@ -184,6 +184,20 @@ def test_a_multilingual_entry_finds_its_words_typed_without_accents(typed, term)
     assert "Personalausweis" not in expand_query("Pęrsø", load_lexicon(DEFAULT_LEXICON))
 
 
+@pytest.mark.parametrize(("question", "term"), [
+    # services of a large catalogue that the model alone barely connects to their German titles
+    ("my mother gets a widow's pension, who do I ask", "Hinterbliebenenrente"),
+    ("babamın eski arabası klasik araç, plaka lazım", "Historisches"),
+    ("скільки штрафних балів у мене у Фленсбурзі", "Fahreignungsregister"),
+    ("чи потрібна віза громадянину Швейцарії", "Schweizer"),  # not the general visa page
+    ("potrzebuję tablice sezonowe na motocykl", "Saisonkennzeichen"),
+    ("vreau sa fac reabilitare dupa operatie", "Rehabilitation"),
+    ("أريد أن أعمل سائق تاكسي", "Personenbeförderungsschein"),
+])
+def test_a_multilingual_entry_names_the_catalogues_own_service(question, term):
+    assert term in expand_query(question, load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON))
+
+
 def test_an_empty_entry_cancels_across_the_clause_but_not_across_the_thing_found():
     colloquial = load_lexicon(DEFAULT_LEXICON)
     # "wohnung gefunden": "" cancels "gefunden" -> Fundbüro, also with the flat's details in between
