@@ -531,12 +531,13 @@ def test_a_phone_number_asked_after_an_answer_is_its_offices_and_a_person_asked_
 
 
 def test_a_short_follow_up_is_searched_behind_the_service_just_discussed(actions):
-    # Alone, "und wieder abmelden?" could be any deregistration (the search asks back with the home and
-    # the car first); after the business registration it is the business.
-    alone, _, _ = run(actions, "action_answer_from_kb", tracker("und wieder abmelden?"))
-    assert alone[0].kind == "clarify"
+    # Alone, "und wie melde ich es wieder ab?" could be any deregistration (the search asks back with the
+    # car first); after the business registration it is the business. (The example keeps a wide margin
+    # to the threshold: "und wieder abmelden?" sat 0.0005 above it and flipped on a CPU without VNNI.)
+    alone, _, _ = run(actions, "action_answer_from_kb", tracker("und wie melde ich es wieder ab?"))
+    assert alone[0].kind == "clarify" and alone[0].service_ids[0] != "gewerbe-ummelden-abmelden"
     after, slots, _ = run(actions, "action_answer_from_kb", tracker(
-        "und wieder abmelden?", slots={"last_service": "gewerbe-anmelden"}))
+        "und wie melde ich es wieder ab?", slots={"last_service": "gewerbe-anmelden"}))
     assert after[0].kind == "answer" and slots["last_service"] == "gewerbe-ummelden-abmelden"
     # The title in front only counts for another service: it would echo the one just discussed
     # ("und wenn wir keinen kriegen?" after the Kita place is not the Kita place again).
