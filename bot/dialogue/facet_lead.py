@@ -29,7 +29,10 @@ _ONLINE_NO = re.compile(r"\b(nicht|kein\w*) (online|digital|moglich)|nur (person
 _IN_PERSON = re.compile(r"\bpersonlich\b")
 _SAYS_ONLINE = re.compile(r"\bonline(?!-?ausweis)")  # the eID ("Online-Ausweis") is no online service
 _ONLINE_YES = re.compile(r"\bonline-?(anmeldung|antrag|dienst|service|formular|verfahren|portal)"
-                         r"|\bonline (\w+ )?(beantrag|anmeld|erledig|stell|bestell|ummeld|abmeld|buch|einreich)")
+                         # up to three words between, none of them an appointment ("online einen Termin buchen")
+                         r"|\bonline ((?!\w*termin)\w+ ){0,3}(beantrag|anmeld|erledig|stell|bestell|ummeld|abmeld|buch"
+                         r"|einreich|vornehm)"
+                         r"|\bonline oder (personlich|vor ort)|\bpersonlich oder online")
 # Sections that are lists of links, not text to quote.
 LINK_SECTIONS = ("formulare", "links", "weitere informationen")
 # Form titles that name information about a topic, not a way to do it online.
@@ -114,10 +117,12 @@ def _online(doc: Document) -> list[str]:
     link = online_link(doc)
     if link:
         return [f"Ja, das geht online: {link[0]} – {link[1]}", *[s for s in said if s != link[0]][:1]]
-    no = [s for s in said if _ONLINE_NO.search(fold(s))]
+    no = [s for s in said if _ONLINE_NO.search(fold(s)) and not _ONLINE_YES.search(fold(s))]
+    yes = [s for s in said if s not in no and _ONLINE_YES.search(fold(s))]
+    if no and yes:  # "entweder online oder persönlich … Nebenwohnsitze nicht online": the exception is no "no"
+        return ["Zum Teil online.", yes[0], no[0]]
     if no:
         return ["Nein, online geht das nicht.", no[0]]
-    yes = [s for s in said if _ONLINE_YES.search(fold(s))]
     if yes:
         return ["Ja, das geht online.", yes[0]]
     if said:

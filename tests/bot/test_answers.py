@@ -13,7 +13,7 @@ from bot.reply import Link
 from retrieval.kb.dldb_import import import_dldb
 from retrieval.kb.knowledge_base import load_knowledge_base
 from retrieval.kb.offices import Office
-from tests.conftest import SAMPLE_KB, SHARED_DATA
+from tests.conftest import SAMPLE_KB, SHARED_DATA, page
 
 WEDNESDAY_10 = datetime(2026, 11, 25, 10, 0)
 CALENDAR = OfficeCalendar("BY")
@@ -149,6 +149,26 @@ def test_online_first_says_yes_with_the_link_or_no():
     assert "persönlich" in no[2]
 
 
+def test_online_with_an_exception_is_partly_online_not_no(write_kb):
+    # A page that says "online or in person" and names a case that is not online: "Nein" would be wrong.
+    kb = load_knowledge_base(write_kb({"leistungen/wohnsitz.md": page("wohnsitz", "Wohnsitz anmelden", """
+        Die Anmeldung können Sie entweder online oder persönlich im Bürgerbüro vornehmen.
+        Eine Anmeldung von Nebenwohnsitzen ist online nicht möglich.
+        """), "leistungen/kfz-name.md": page("kfz-name", "Namensänderung in den Fahrzeugpapieren", """
+        Die Änderung nehmen wir im Bürgerbüro vor. Online ist dies noch nicht möglich.
+        """), "leistungen/pin.md": page("pin", "PIN neu setzen", """
+        Sie können einen PIN-Rücksetzbrief online beim Bund bestellen. Er kommt per Post.
+        """), "leistungen/termin.md": page("termin", "Geschlechtseintrag ändern", """
+        Für die Erklärung können Sie online einen Vorsprachetermin buchen.
+        """)}))
+    assert answer(kb, "wohnsitz", ["online"])[1:4] == [
+        "Zum Teil online.", "Die Anmeldung können Sie entweder online oder persönlich im Bürgerbüro vornehmen.",
+        "Eine Anmeldung von Nebenwohnsitzen ist online nicht möglich."]
+    assert answer(kb, "kfz-name", ["online"])[1:3] == ["Nein, online geht das nicht.", "Online ist dies noch nicht möglich."]
+    assert answer(kb, "pin", ["online"])[1] == "Ja, das geht online."  # "online … bestellen", two words between
+    assert answer(kb, "termin", ["online"])[1] != "Ja, das geht online."  # an appointment booked online is no online service
+
+
 def test_where_first_is_the_office_with_todays_hours():
     lines = answer(SAMPLE, "hundesteuer-anmelden", ["where"])
     assert lines[1].startswith("Zuständig: Steueramt und Stadtkasse, Rathausplatz 1, 12345 Musterstadt – heute 08:30–12:00 Uhr")
@@ -224,6 +244,8 @@ def test_munich_pages_answer_each_facet_first(munich):
     assert id_card[1] == "Online geht das nach dieser Seite nicht."
     trade = answer(munich, "1063423", ["online"])  # announced by a bold line "So funktioniert die Online-Anmeldung:"
     assert trade[1] == "Ja, das geht online."
+    home = answer(munich, "1063475", ["online"])  # Wohnsitzanmeldung: online or in person, secondary homes not online
+    assert home[1] == "Zum Teil online." and "entweder online oder persönlich" in home[2] and "Nebenwohnsitzen" in home[3]
     where = answer(munich, "1064305", ["where"])
     assert where[1].startswith("Zuständig: KfZ Zulassungsstelle, Eichstätter Straße 2, 80686 München")
 
