@@ -15,11 +15,32 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 CHANNEL = "kommunalbot:events"
 
 ALL = "*"  # staff queues listen to every conversation
+
+
+class Subscription:
+    """A reader's registration for one conversation, for as long as it reads: a wake-up that comes
+    while the reader is busy (reading the database, sending to the browser) is kept for its next
+    ``wait``. Registering anew for each wait lost those, and a staff reply then waited for the next
+    keepalive (15 s)."""
+
+    def __init__(self, event: asyncio.Event):
+        self._event = event
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait until notified since the last wait (True) or the timeout passes (False)."""
+        try:
+            await asyncio.wait_for(self._event.wait(), timeout)
+        except TimeoutError:
+            return False
+        self._event.clear()
+        return True
 
 
 class EventBus:
@@ -28,22 +49,20 @@ class EventBus:
         self._lock = threading.Lock()
 
     def notify(self, conversation_id: str) -> None:
-        """Thread-safe: wake everyone waiting on this conversation or on all of them."""
+        """Thread-safe: wake everyone subscribed to this conversation or to all of them."""
         with self._lock:
             waiters = list(self._waiters.get(conversation_id, ())) + list(self._waiters.get(ALL, ()))
         for loop, event in waiters:
             loop.call_soon_threadsafe(event.set)
 
-    async def wait(self, conversation_id: str, timeout: float) -> bool:
-        """Wait until notified (True) or the timeout passes (False)."""
+    @contextmanager
+    def subscribe(self, conversation_id: str) -> Iterator[Subscription]:
+        """Register in the running event loop until the block ends."""
         entry = (asyncio.get_running_loop(), asyncio.Event())
         with self._lock:
             self._waiters[conversation_id].add(entry)
         try:
-            await asyncio.wait_for(entry[1].wait(), timeout)
-            return True
-        except TimeoutError:
-            return False
+            yield Subscription(entry[1])
         finally:
             with self._lock:
                 self._waiters[conversation_id].discard(entry)

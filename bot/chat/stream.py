@@ -24,18 +24,19 @@ async def message_stream(chat: ChatService, bus: EventBus, request: Request, con
                          after: int) -> AsyncIterator[str]:
     status = None
     yield "retry: 3000\n\n"
-    while not await request.is_disconnected():
-        try:
-            messages = await run_in_threadpool(chat.messages, conversation_id, after)
-            current = await run_in_threadpool(chat.status, conversation_id)
-        except ConversationNotFoundError:
-            yield "event: deleted\ndata: {}\n\n"
-            return
-        for message in messages:
-            after = message.seq
-            yield f"id: {message.seq}\nevent: message\ndata: {MessageOut.of(message).model_dump_json()}\n\n"
-        if current != status:
-            status = current
-            yield f"event: status\ndata: {json.dumps({'status': status})}\n\n"
-        if not await bus.wait(conversation_id, KEEPALIVE_SECONDS):
-            yield ": keepalive\n\n"
+    with bus.subscribe(conversation_id) as wake_ups:  # before the first read: nothing written after it is missed
+        while not await request.is_disconnected():
+            try:
+                messages = await run_in_threadpool(chat.messages, conversation_id, after)
+                current = await run_in_threadpool(chat.status, conversation_id)
+            except ConversationNotFoundError:
+                yield "event: deleted\ndata: {}\n\n"
+                return
+            for message in messages:
+                after = message.seq
+                yield f"id: {message.seq}\nevent: message\ndata: {MessageOut.of(message).model_dump_json()}\n\n"
+            if current != status:
+                status = current
+                yield f"event: status\ndata: {json.dumps({'status': status})}\n\n"
+            if not await wake_ups.wait(KEEPALIVE_SECONDS):
+                yield ": keepalive\n\n"
