@@ -9,6 +9,7 @@ says nothing about the facet; the answer then falls back to the best section.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from bot.dialogue.facets import FACETS, facet_section
 from retrieval.german_text import fold, sentences
@@ -18,6 +19,7 @@ from retrieval.kb.offices import Office
 
 MAX_LIST_ITEMS = 8
 MAX_SENTENCES = 2
+MAX_WORDS_OF_A_LINE = 12  # "Ersterteilung: 100 Euro" is a line of a fee list, not a sentence
 _LIST_ITEM = re.compile(r"^\s*([-*]|\d+\.)\s+")
 _NUMBER = r"(\d+|ein|einer|eine|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|zwolf|vierzehn|einigen|wenigen)"
 # A time span on the folded text ("drei bis vier Wochen", "14 Tage"; years are mostly ages and
@@ -42,14 +44,49 @@ LABEL = {"cost": "Kosten", "documents": "Unterlagen", "deadline": "Dauer und Fri
 
 
 def _lines_of(markdown: str, max_items: int = MAX_LIST_ITEMS) -> list[str]:
-    """A section as lines: a list keeps its items (and one line before it), other text its first
-    sentences."""
+    """A section as lines: a list keeps its items (and one line before it); other text keeps its
+    order, each list item and each short line without a full stop ("13 Euro", "Erwachsene: 100
+    Euro") a line of its own (at most ``max_items``), prose up to its MAX_SENTENCES-th sentence."""
     lines = [line.strip() for line in markdown.splitlines() if line.strip()]
     items = [line for line in lines if _LIST_ITEM.match(line)]
     if items and len(items) >= len(lines) - 1:
         head = [plain_text(line) for line in lines if not _LIST_ITEM.match(line)][:1]
         return head + ["- " + plain_text(_LIST_ITEM.sub("", item)) for item in items[:max_items]]
-    return sentences(plain_text(" ".join(lines)))[:MAX_SENTENCES]
+    out: list[str] = []
+    shown_items = shown_sentences = 0
+    for unit, is_item in _units(markdown):
+        if is_item and shown_items < max_items:
+            out.append(unit)
+            shown_items += 1
+        elif not is_item:
+            out.append(unit)
+            # "…, betragen die Gebühren:" announces the list after it; the rest of the page is detail
+            shown_sentences += not unit.endswith(":")
+            if shown_sentences == MAX_SENTENCES:
+                break
+    return out
+
+
+def _units(markdown: str) -> Iterator[tuple[str, bool]]:
+    """(text, is a line of its own) in page order: list items and short lines without a full stop
+    are lines; the lines of a paragraph between them are joined and split into sentences (joining
+    across a blank line made "13 Euro Wenn Sie den Antrag …")."""
+    for paragraph in re.split(r"\n\s*\n", markdown):
+        prose: list[str] = []
+        for line in [*paragraph.splitlines(), ""]:
+            line = line.strip()
+            if line and not _LIST_ITEM.match(line):
+                prose.append(line)
+                continue
+            if prose:
+                text = plain_text(" ".join(prose))
+                if len(text.split()) <= MAX_WORDS_OF_A_LINE and not text.endswith((".", "!", "?", ":")):
+                    yield text, True
+                else:
+                    yield from ((sentence, False) for sentence in sentences(text))
+                prose = []
+            if line:
+                yield "- " + plain_text(_LIST_ITEM.sub("", line)), True
 
 
 def _section(doc: Document, facet: str) -> str | None:

@@ -149,6 +149,36 @@ def test_online_first_says_yes_with_the_link_or_no():
     assert "persönlich" in no[2]
 
 
+def test_fee_lines_without_bullets_stay_lines_and_a_list_after_an_announcing_sentence_is_kept(write_kb):
+    # Imported pages often write a fee list as short paragraphs; joined they read "13 Euro Wenn Sie …".
+    kb = load_knowledge_base(write_kb({"leistungen/zeugnis.md": page("zeugnis", "Führungszeugnis", """
+        ## Gebühren
+
+        13 Euro
+
+        Wenn Sie den Antrag per Post stellen, überweisen Sie die Gebühr vorab. Ohne Nachweis bearbeiten wir
+        den Antrag nicht.
+
+        **Kontodaten**
+
+        IBAN: DE00 0000 0000 0000 0000 00
+        """), "leistungen/abholung.md": page("abholung", "Ausweis abholen", """
+        ## Gebühren
+
+        Die Gebühr wurde in der Regel schon beim Antrag bezahlt.
+
+        Sollte das nicht geschehen sein, betragen die Gebühren:
+        - Personalausweis: 46 Euro
+        - Reisepass: 70 Euro
+        """)}))
+    assert answer(kb, "zeugnis", ["cost"])[1:] == [
+        "13 Euro", "Wenn Sie den Antrag per Post stellen, überweisen Sie die Gebühr vorab.",
+        "Ohne Nachweis bearbeiten wir den Antrag nicht."]  # two sentences, then no bank details
+    assert answer(kb, "abholung", ["cost"])[1:5] == [
+        "Die Gebühr wurde in der Regel schon beim Antrag bezahlt.", "Sollte das nicht geschehen sein, betragen die Gebühren:",
+        "- Personalausweis: 46 Euro", "- Reisepass: 70 Euro"]
+
+
 def test_online_with_an_exception_is_partly_online_not_no(write_kb):
     # A page that says "online or in person" and names a case that is not online: "Nein" would be wrong.
     kb = load_knowledge_base(write_kb({"leistungen/wohnsitz.md": page("wohnsitz", "Wohnsitz anmelden", """
@@ -244,6 +274,8 @@ def test_munich_pages_answer_each_facet_first(munich):
     assert id_card[1] == "Online geht das nach dieser Seite nicht."
     trade = answer(munich, "1063423", ["online"])  # announced by a bold line "So funktioniert die Online-Anmeldung:"
     assert trade[1] == "Ja, das geht online."
+    conduct = answer(munich, "1063565", ["cost"])  # Führungszeugnis: "13 Euro" above a paragraph
+    assert conduct[1] == "13 Euro" and conduct[2].startswith("Wenn Sie den Antrag postalisch stellen")
     home = answer(munich, "1063475", ["online"])  # Wohnsitzanmeldung: online or in person, secondary homes not online
     assert home[1] == "Zum Teil online." and "entweder online oder persönlich" in home[2] and "Nebenwohnsitzen" in home[3]
     where = answer(munich, "1064305", ["where"])
