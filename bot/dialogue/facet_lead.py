@@ -154,7 +154,7 @@ def _online(doc: Document) -> list[str]:
     link = online_link(doc)
     if link:
         return [f"Ja, das geht online: {link[0]} – {link[1]}", *[s for s in said if s != link[0]][:1]]
-    no = [s for s in said if _ONLINE_NO.search(fold(s)) and not _ONLINE_YES.search(fold(s))]
+    no = [s for s in said if _ONLINE_NO.search(fold(s))]  # "Ein Online-Antrag ist nicht möglich." is a no
     yes = [s for s in said if s not in no and _ONLINE_YES.search(fold(s))]
     if no and yes:  # "entweder online oder persönlich … Nebenwohnsitze nicht online": the exception is no "no"
         return ["Zum Teil online.", yes[0], no[0]]

@@ -186,6 +186,8 @@ def test_online_with_an_exception_is_partly_online_not_no(write_kb):
         Eine Anmeldung von Nebenwohnsitzen ist online nicht möglich.
         """), "leistungen/kfz-name.md": page("kfz-name", "Namensänderung in den Fahrzeugpapieren", """
         Die Änderung nehmen wir im Bürgerbüro vor. Online ist dies noch nicht möglich.
+        """), "leistungen/antrag.md": page("antrag", "Waffenschein", """
+        Ein Online-Antrag ist nicht möglich. Bitte kommen Sie persönlich.
         """), "leistungen/pin.md": page("pin", "PIN neu setzen", """
         Sie können einen PIN-Rücksetzbrief online beim Bund bestellen. Er kommt per Post.
         """), "leistungen/termin.md": page("termin", "Geschlechtseintrag ändern", """
@@ -195,6 +197,7 @@ def test_online_with_an_exception_is_partly_online_not_no(write_kb):
         "Zum Teil online.", "Die Anmeldung können Sie entweder online oder persönlich im Bürgerbüro vornehmen.",
         "Eine Anmeldung von Nebenwohnsitzen ist online nicht möglich."]
     assert answer(kb, "kfz-name", ["online"])[1:3] == ["Nein, online geht das nicht.", "Online ist dies noch nicht möglich."]
+    assert answer(kb, "antrag", ["online"])[1] == "Nein, online geht das nicht."  # names the online way to deny it
     assert answer(kb, "pin", ["online"])[1] == "Ja, das geht online."  # "online … bestellen", two words between
     assert answer(kb, "termin", ["online"])[1] != "Ja, das geht online."  # an appointment booked online is no online service
 
