@@ -24,7 +24,7 @@ _LIST_ITEM = re.compile(r"^\s*([-*]|\d+\.)\s+")
 _NUMBER = r"(\d+|ein|einer|eine|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|zwolf|vierzehn|einigen|wenigen)"
 # A time span on the folded text ("drei bis vier Wochen", "14 Tage"; years are mostly ages and
 # validity, not waiting times), and the words of a deadline or a processing time.
-_TIME_SPAN = re.compile(rf"\b{_NUMBER}(\s*(bis|-|–)\s*{_NUMBER})?\s*(werk)?(tag|woche|monat|stunde|minute)\w*"
+_TIME_SPAN = re.compile(rf"\b{_NUMBER}(\s*(bis|-|–)\s*{_NUMBER})?\s*(werk|arbeits|kalender)?(tag|woche|monat|stunde|minute)\w*"
                         r"|\b(sofort|am selben tag|am gleichen tag)\b")
 _DEADLINE_WORDS = re.compile(r"\b(frist\w*|spatestens|innerhalb|dauer\w*|bearbeitung\w*|fertig\w*|abholbereit|rechtzeitig)")
 _ONLINE_NO = re.compile(r"\b(nicht|kein\w*) (online|digital|moglich)|nur (personlich|vor ort)")

@@ -30,7 +30,7 @@ FACETS: dict[str, re.Pattern[str]] = {
     "online": re.compile(r"\b(online(?!-?(shop|hand|versand|banking|ausweis))|internet\b|digital\w*|von zu ?hause"
                          r"|per mail|e-?mail(?!-?adresse)|personlich|vor ort"
                          r"|hin(gehen|kommen|fahren)|selbst (hin|vorbei)|muss\w* (ich|i|man|wir) (da |dort )?hin\b)"),
-    "appointment": re.compile(r"\b(termin\w*|vorbeikommen|einfach so vorbei)"),
+    "appointment": re.compile(r"\b(termin(?!al)\w*|vorbeikommen|einfach so vorbei)"),  # not "Foto-Terminal"
     # "Adresse" asks where only as "wie ist die Adresse?", "und die Adresse?": "meine neue Adresse
     # anmelden" and "die Adresse im Fahrzeugschein ändern" are about the address, not the office's.
     "where": re.compile(r"\b(wo\b|wohin|zustandig\w*|welches amt|welche stelle|welche adresse"

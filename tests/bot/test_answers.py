@@ -277,6 +277,11 @@ def test_munich_pages_answer_each_facet_first(munich):
     assert id_card[1] == "Online geht das nach dieser Seite nicht."
     trade = answer(munich, "1063423", ["online"])  # announced by a bold line "So funktioniert die Online-Anmeldung:"
     assert trade[1] == "Ja, das geht online."
+    passport_time = answer(munich, "1063453", ["deadline"])  # Reisepass: "drei bis sechs Arbeitstage"
+    assert passport_time[1].startswith("Die Bearbeitungszeit") and "drei bis sechs Arbeitstage" in passport_time[1]
+    passport_appointment = answer(munich, "1063453", ["appointment"])  # "Foto-Terminal" is no appointment
+    assert not any("Terminal" in line for line in passport_appointment)
+    assert passport_appointment[2].startswith("Termin buchen: https://stadt.muenchen.de/")
     conduct = answer(munich, "1063565", ["cost"])  # Führungszeugnis: "13 Euro" above a paragraph
     assert conduct[1] == "13 Euro" and conduct[2].startswith("Wenn Sie den Antrag postalisch stellen")
     home = answer(munich, "1063475", ["online"])  # Wohnsitzanmeldung: online or in person, secondary homes not online
