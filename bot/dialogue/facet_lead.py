@@ -19,6 +19,8 @@ from retrieval.kb.offices import Office
 
 MAX_LIST_ITEMS = 8
 MAX_SENTENCES = 2
+MAX_WORDS_OF_A_LABEL = 5
+_BOLD_LINE = re.compile(r"^\*\*([^*:?]+)\*\*$")  # a name, not a question or an announcement
 MAX_WORDS_OF_A_LINE = 12  # "Ersterteilung: 100 Euro" is a line of a fee list, not a sentence
 _LIST_ITEM = re.compile(r"^\s*([-*]|\d+\.)\s+")
 _NUMBER = r"(\d+|ein|einer|eine|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|zwolf|vierzehn|einigen|wenigen)"
@@ -101,15 +103,27 @@ def page_sentences(doc: Document, pattern: re.Pattern[str], announcing: bool = F
     for heading, text in sections(doc.body):
         if heading.casefold() in LINK_SECTIONS:
             continue
+        label = None
         for line in text.splitlines():
             for sentence in sentences(plain_text(_LIST_ITEM.sub("", line.strip()))) if line.strip() else []:
                 # "So funktioniert die Online-Anmeldung:" only announces what follows
                 if not pattern.search(fold(sentence)) or (sentence.endswith(":") and not announcing):
                     continue
                 sentence = sentence[:-1] + "." if sentence.endswith(":") else sentence
+                if label and fold(label) not in fold(sentence):
+                    sentence = f"{label}: {sentence}"
                 if sentence not in found:
                     found.append(sentence)
+            label = _label_of(line.strip()) if line.strip() else None
     return found
+
+
+def _label_of(line: str) -> str | None:
+    """A bold line of a few words names what its paragraph is about ("**Express-Bestellung**"):
+    a sentence quoted from there keeps it ("Express-Bestellung: Die Bearbeitungszeit … drei bis sechs
+    Arbeitstage.", not the passport's own processing time)."""
+    bold = _BOLD_LINE.match(line)
+    return bold.group(1) if bold and len(bold.group(1).split()) <= MAX_WORDS_OF_A_LABEL else None
 
 
 def _cost(doc: Document) -> list[str] | None:

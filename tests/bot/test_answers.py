@@ -149,6 +149,21 @@ def test_online_first_says_yes_with_the_link_or_no():
     assert "persönlich" in no[2]
 
 
+def test_a_sentence_under_a_bold_name_keeps_the_name(write_kb):
+    kb = load_knowledge_base(write_kb({"leistungen/pass.md": page("pass", "Reisepass", """
+        Den Reisepass beantragen Sie persönlich.
+
+        **Express-Bestellung**
+        Die Bearbeitungszeit beträgt etwa drei bis sechs Arbeitstage.
+
+        **Wie lange gilt er?**
+        Der Pass gilt zehn Jahre, und die Verlängerung dauert zwei Wochen.
+        """)}))
+    assert answer(kb, "pass", ["deadline"])[1:3] == [
+        "Express-Bestellung: Die Bearbeitungszeit beträgt etwa drei bis sechs Arbeitstage.",
+        "Der Pass gilt zehn Jahre, und die Verlängerung dauert zwei Wochen."]  # a question is no name
+
+
 def test_fee_lines_without_bullets_stay_lines_and_a_list_after_an_announcing_sentence_is_kept(write_kb):
     # Imported pages often write a fee list as short paragraphs; joined they read "13 Euro Wenn Sie …".
     kb = load_knowledge_base(write_kb({"leistungen/zeugnis.md": page("zeugnis", "Führungszeugnis", """
@@ -278,7 +293,8 @@ def test_munich_pages_answer_each_facet_first(munich):
     trade = answer(munich, "1063423", ["online"])  # announced by a bold line "So funktioniert die Online-Anmeldung:"
     assert trade[1] == "Ja, das geht online."
     passport_time = answer(munich, "1063453", ["deadline"])  # Reisepass: "drei bis sechs Arbeitstage"
-    assert passport_time[1].startswith("Die Bearbeitungszeit") and "drei bis sechs Arbeitstage" in passport_time[1]
+    # ... under the bold line "Express-Bestellung": the express time, and the answer says so
+    assert passport_time[1].startswith("Express-Bestellung: Die Bearbeitungszeit") and "drei bis sechs" in passport_time[1]
     passport_appointment = answer(munich, "1063453", ["appointment"])  # "Foto-Terminal" is no appointment
     assert not any("Terminal" in line for line in passport_appointment)
     assert passport_appointment[2].startswith("Termin buchen: https://stadt.muenchen.de/")
