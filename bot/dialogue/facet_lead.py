@@ -30,6 +30,7 @@ _TIME_SPAN = re.compile(rf"\b{_NUMBER}(\s*(bis|-|–)\s*{_NUMBER})?\s*(werk|arbe
                         r"|\b(sofort|am selben tag|am gleichen tag)\b")
 _DEADLINE_WORDS = re.compile(r"\b(frist\w*|spatestens|innerhalb|dauer\w*|bearbeitung\w*|fertig\w*|abholbereit|rechtzeitig)")
 _ONLINE_NO = re.compile(r"\b(nicht|kein\w*) (online|digital|moglich)|nur (personlich|vor ort)")
+_FEE = re.compile(r"\d\s*(euro|€)")
 _IN_PERSON = re.compile(r"\bpersonlich\b")
 _SAYS_ONLINE = re.compile(r"\bonline(?!-?ausweis)")  # the eID ("Online-Ausweis") is no online service
 _ONLINE_YES = re.compile(r"\bonline-?(anmeldung|antrag|dienst|service|formular|verfahren|portal)"
@@ -150,7 +151,9 @@ def _deadline(doc: Document) -> list[str] | None:
     section = _section(doc, "deadline")
     if section:
         return _lines_of(section)
-    spans = page_sentences(doc, _TIME_SPAN)
+    # "12 Monate gültig: 30 Euro" is a fee line, not how long anything takes
+    spans = [sentence for sentence in page_sentences(doc, _TIME_SPAN)
+             if not _FEE.search(fold(sentence)) or _DEADLINE_WORDS.search(fold(sentence))]
     spans.sort(key=lambda sentence: not _DEADLINE_WORDS.search(fold(sentence)))  # stable: page order within
     return spans[:MAX_SENTENCES] or None
 
