@@ -20,6 +20,7 @@ from retrieval.kb.offices import Office
 MAX_LIST_ITEMS = 8
 MAX_SENTENCES = 2
 MAX_WORDS_OF_A_LABEL = 5
+MIN_WORDS_OF_A_DOCUMENTS_SENTENCE = 4
 _BOLD_LINE = re.compile(r"^\*\*([^*:?]+)\*\*$")  # a name, not a question or an announcement
 MAX_WORDS_OF_A_LINE = 12  # "Ersterteilung: 100 Euro" is a line of a fee list, not a sentence
 _LIST_ITEM = re.compile(r"^\s*([-*]|\d+\.)\s+")
@@ -142,7 +143,10 @@ def _documents(doc: Document) -> list[str] | None:
         return _lines_of(section)
     if doc.meta.documents:
         return [f"- {d}" for d in doc.meta.documents[:MAX_LIST_ITEMS]]
-    return page_sentences(doc, FACETS["documents"])[:MAX_SENTENCES] or None
+    # a step's name ("3. Unterlagen hochladen") says that there are documents, not which
+    said = [sentence for sentence in page_sentences(doc, FACETS["documents"])
+            if len(sentence.split()) >= MIN_WORDS_OF_A_DOCUMENTS_SENTENCE]
+    return said[:MAX_SENTENCES] or None
 
 
 def _deadline(doc: Document) -> list[str] | None:

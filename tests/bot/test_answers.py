@@ -300,6 +300,8 @@ def test_munich_pages_answer_each_facet_first(munich):
     assert passport_appointment[2].startswith("Termin buchen: https://stadt.muenchen.de/")
     parking_time = answer(munich, "1072043", ["deadline"])  # Bewohnerparkausweis: no fee line as a duration
     assert parking_time[1].startswith("In der Regel erhalten Sie") and not any("Euro" in line for line in parking_time)
+    trade_documents = answer(munich, "1063423", ["documents"])  # only the step "3. Unterlagen hochladen"
+    assert trade_documents[1] == "Welche Unterlagen Sie brauchen, steht auf dieser Seite nicht."
     conduct = answer(munich, "1063565", ["cost"])  # Führungszeugnis: "13 Euro" above a paragraph
     assert conduct[1] == "13 Euro" and conduct[2].startswith("Wenn Sie den Antrag postalisch stellen")
     home = answer(munich, "1063475", ["online"])  # Wohnsitzanmeldung: online or in person, secondary homes not online
