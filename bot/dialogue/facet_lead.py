@@ -55,7 +55,7 @@ def _lines_of(markdown: str, max_items: int = MAX_LIST_ITEMS) -> list[str]:
     items = [line for line in lines if _LIST_ITEM.match(line)]
     if items and len(items) >= len(lines) - 1:
         head = [plain_text(line) for line in lines if not _LIST_ITEM.match(line)][:1]
-        return head + ["- " + plain_text(_LIST_ITEM.sub("", item)) for item in items[:max_items]]
+        return head + [_as_item(item) for item in items[:max_items]]
     out: list[str] = []
     shown_items = shown_sentences = 0
     for unit, is_item in _units(markdown):
@@ -90,7 +90,11 @@ def _units(markdown: str) -> Iterator[tuple[str, bool]]:
                     yield from ((sentence, False) for sentence in sentences(text))
                 prose = []
             if line:
-                yield "- " + plain_text(_LIST_ITEM.sub("", line)), True
+                yield _as_item(line), True
+
+
+def _as_item(line: str) -> str:
+    return "- " + plain_text(_LIST_ITEM.sub("", line))
 
 
 def _section(doc: Document, facet: str) -> str | None:
@@ -116,7 +120,7 @@ def page_sentences(doc: Document, pattern: re.Pattern[str], announcing: bool = F
                     sentence = f"{label}: {sentence}"
                 if sentence not in found:
                     found.append(sentence)
-            label = _label_of(line.strip()) if line.strip() else None
+            label = _label_of(line.strip())  # None after a blank line
     return found
 
 
