@@ -81,7 +81,11 @@ class ChatService:
         with self.db.session() as s:
             conversation = self._conversation(s, conversation_id, lock=True)
             last_bot = repo.last_bot_message(s, conversation_id)
-            to_rasa = stored = mask_pii(text)
+            # A button's command goes to Rasa as the bot wrote it: masking would turn a numeric
+            # service id (DLDB catalogues) into "[Telefon]". Any other text, a typed "/…" included,
+            # is masked.
+            offered = text.startswith("/") and text in repo.offered_commands(s, conversation_id)
+            to_rasa = stored = text if offered else mask_pii(text)
             lang = conversation.lang or widget_lang or "de"
             asking_contact = last_bot is not None and last_bot.payload.get("kind") == Kind.CONTACT_FORM
             contact = normalise_contact(text) if asking_contact else None

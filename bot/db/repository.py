@@ -55,6 +55,13 @@ def last_bot_message(s: Session, conversation_id: str) -> Message | None:
     return s.scalars(query).first()
 
 
+def offered_commands(s: Session, conversation_id: str) -> set[str]:
+    """The commands of every button the bot has shown in the conversation (older buttons stay clickable)."""
+    query = select(Message.payload).where(Message.conversation_id == conversation_id, Message.sender == "bot")
+    return {button.get("payload") for payload in s.scalars(query) if payload
+            for button in payload.get("buttons") or [] if button.get("payload")}
+
+
 def delete_conversation(s: Session, conversation_id: str) -> bool:
     return s.execute(delete(Conversation).where(Conversation.id == conversation_id)).rowcount > 0
 

@@ -17,7 +17,7 @@ from bot.db.session import Database, alembic_config, migrate
 from bot.events import EventBus
 from bot.handoff.db_sink import DbHandoffSink
 from bot.rasa.client import Intent, RasaTurn, RasaUnavailableError
-from bot.reply import BotMessage, Kind, Source
+from bot.reply import BotMessage, Button, Kind, Source
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -95,6 +95,29 @@ def test_turn_is_stored_masked_with_metadata(db):
         assert (bot.seq, bot.intent, bot.intent_confidence, bot.outcome, bot.confidence) == (2, "ask_service", 0.93, "answer", 0.81)
         assert bot.retrieved == ["reisepass-beantragen"] and bot.latency_ms is not None
         assert bot.payload["sources"][0]["url"] == "https://x.org"
+
+
+NUMERIC_ID_BUTTONS = [BotMessage(kind=Kind.CLARIFY, text="Meinten Sie eines davon?", service_ids=["1063453", "1078323"],
+                                 buttons=[Button(title="Reisepass", payload='/choose_service{"service_id":"1063453"}'),
+                                          Button(title="Zweitpass", payload='/choose_service{"service_id":"1078323"}')])]
+
+
+def test_a_clicked_button_reaches_rasa_as_offered_even_with_a_numeric_id(db):
+    """DLDB catalogues number their services ("1063453"): masking took such an id for a phone
+    number, and every "Meinten Sie …?" click was searched as "[Telefon]" and declined."""
+    rasa = FakeRasa(NUMERIC_ID_BUTTONS)
+    chat = ChatService(db, rasa, EventBus())
+    cid = chat.start()
+    chat.send(cid, "Wie lange ist ein Reisepass gültig?")
+    chat.send(cid, '/choose_service{"service_id":"1078323"}', "Zweitpass")  # an older button still works
+    chat.send(cid, '/choose_service{"service_id":"1063453"}', "Reisepass")
+    assert rasa.sent[1:] == ['/choose_service{"service_id":"1078323"}', '/choose_service{"service_id":"1063453"}']
+    # A command the bot never offered is hostile input like any text: masked.
+    chat.send(cid, '/choose_service{"service_id":"0151 23456789"}', "Reisepass")
+    assert rasa.sent[-1] == '/choose_service{"service_id":"[Telefon]"}'
+    with db.session() as s:
+        assert [m.text for m in repo.messages_after(s, cid, 0) if m.sender == "citizen"][1:] == ["Zweitpass", "Reisepass",
+                                                                                                 "Reisepass"]
 
 
 def test_handoff_routes_to_staff_until_handed_back(db):
