@@ -48,14 +48,18 @@ LABEL = {"cost": "Kosten", "documents": "Unterlagen", "deadline": "Dauer und Fri
 
 
 def _lines_of(markdown: str, max_items: int = MAX_LIST_ITEMS) -> list[str]:
-    """A section as lines: a list keeps its items (and one line before it); other text keeps its
-    order, each list item and each short line without a full stop ("13 Euro", "Erwachsene: 100
-    Euro") a line of its own (at most ``max_items``), prose up to its MAX_SENTENCES-th sentence."""
+    """A section as lines: a list keeps its items (and the one line before or after it, where it
+    stands); other text keeps its order, each list item and each short line without a full stop
+    ("13 Euro", "Erwachsene: 100 Euro") a line of its own (at most ``max_items``), prose up to its
+    MAX_SENTENCES-th sentence."""
     lines = [line.strip() for line in markdown.splitlines() if line.strip()]
     items = [line for line in lines if _LIST_ITEM.match(line)]
     if items and len(items) >= len(lines) - 1:
-        head = [plain_text(line) for line in lines if not _LIST_ITEM.match(line)][:1]
-        return head + [_as_item(item) for item in items[:max_items]]
+        # A note after the fee list ("Bitte zahlen Sie erst vor Ort.") stays after it: the fees come first.
+        listed = [_as_item(item) for item in items[:max_items]]
+        if _LIST_ITEM.match(lines[0]):
+            return listed + [plain_text(line) for line in lines if not _LIST_ITEM.match(line)]
+        return [plain_text(lines[0])] + listed
     out: list[str] = []
     shown_items = shown_sentences = 0
     for unit, is_item in _units(markdown):

@@ -132,7 +132,12 @@ def topic_words(question: str, lang: str = "de", lexicon: Lexicon | None = None)
     [], 'скільки коштує паспорт?' -> ['паспорт'])."""
     if is_german(lang):
         # A word that asks a facet by itself names no subject either, in any spelling: "was kost des?"
-        return [w for w in lemmas(question) if w not in _FACET_WORDS and not _asks_a_facet(w)]
+        words = [w for w in lemmas(question) if w not in _FACET_WORDS and not _asks_a_facet(w)]
+        # "und die Adresse?" asks where the service is done; searched, it found the address-change
+        # pages. In a longer question the address is the subject ("neue Adresse im Fahrzeugschein").
+        if len(question.split()) <= MAX_WORDS_OF_A_DIALOGUE_ONLY_FACET and "where" in facets_of(question):
+            return [w for w in words if w != "adresse"]
+        return words
     words = words_of(question)
     in_facet = {i for (start, end), terms in (phrases_found(question, lexicon) if lexicon else [])
                 if facets_of(terms) for i in range(start, end)}

@@ -194,6 +194,25 @@ def test_fee_lines_without_bullets_stay_lines_and_a_list_after_an_announcing_sen
         "- Personalausweis: 46 Euro", "- Reisepass: 70 Euro"]
 
 
+def test_a_note_after_the_fee_list_stays_after_the_fees(write_kb):
+    kb = load_knowledge_base(write_kb({"leistungen/pass.md": page("pass", "Reisepass", """
+        ## Gebühren
+
+        - Unter 24 Jahren: 37,50 Euro
+        - Über 24 Jahren: 70 Euro
+
+        **Bitte zahlen Sie die Gebühren erst vor Ort.**
+        """), "leistungen/karte.md": page("karte", "Parkausweis", """
+        ## Gebühren
+
+        Für den Ausweis gelten diese Gebühren:
+        - 12 Monate: 30 Euro
+        """)}))
+    assert answer(kb, "pass", ["cost"])[1:4] == [
+        "- Unter 24 Jahren: 37,50 Euro", "- Über 24 Jahren: 70 Euro", "Bitte zahlen Sie die Gebühren erst vor Ort."]
+    assert answer(kb, "karte", ["cost"])[1:3] == ["Für den Ausweis gelten diese Gebühren:", "- 12 Monate: 30 Euro"]
+
+
 def test_online_with_an_exception_is_partly_online_not_no(write_kb):
     # A page that says "online or in person" and names a case that is not online: "Nein" would be wrong.
     kb = load_knowledge_base(write_kb({"leistungen/wohnsitz.md": page("wohnsitz", "Wohnsitz anmelden", """
@@ -285,7 +304,8 @@ def munich(tmp_path_factory):
 @pytest.mark.shared_data
 def test_munich_pages_answer_each_facet_first(munich):
     cost = answer(munich, "1063441", ["cost"])  # Personalausweis
-    assert cost[0] == "**Personalausweis – Kosten:**" and "- über 24 Jahren: 46 Euro" in cost
+    # the fee lines first; the note after them on the page ("Bitte zahlen Sie … erst vor Ort") after them
+    assert cost[:3] == ["**Personalausweis – Kosten:**", "- unter 24 Jahren: 27,60 Euro", "- über 24 Jahren: 46 Euro"]
     online = answer(munich, "1064305", ["online"])  # Fahrzeug abmelden: the online form counts
     assert online[1] == "Ja, das geht online: Fahrzeug online außer Betrieb setzen – https://stadt.muenchen.de/service/info/10173178/n0/"
     id_card = answer(munich, "1063441", ["online"])  # the eID is not an online way to apply

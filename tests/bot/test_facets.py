@@ -17,7 +17,8 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("Muss ich da hin?", ["online"], [], True),  # in person, or is there another way?
     ("Welches Amt ist zuständig?", ["where"], [], True),
     ("Gibt es eine E-Mail-Adresse?", ["contact"], [], True),  # neither "online" nor a street address
-    ("Wie ist die Adresse?", ["where"], ["adresse"], True),
+    ("Wie ist die Adresse?", ["where"], [], True),  # after a service: where it is done, not a new search
+    ("und die Adresse?", ["where"], [], True),
     ("Wos zoid ma dafür?", ["cost"], [], True),  # Bavarian "was zahlt man"
     ("wos muas i do zoin?", ["cost"], [], True),  # Bavarian "was muss ich da zahlen"
     ("Was muss ich vorlegen?", ["documents"], [], True),
