@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
 from bot.dialogue.answers import contact_line, office_answer
-from bot.dialogue.facets import asks_only_for_contact_details, facets_asked
+from bot.dialogue.facets import asks_only_for_contact_details, facets_asked, topic_words
 from bot.dialogue.office_hours import OfficeCalendar, day_asked
 from bot.i18n.catalogue import text as say
 from bot.live_index import LiveIndex
@@ -133,7 +133,11 @@ class OfficeInfo(Action):
         if office is None:
             result = self.knowledge.search(tracker.text, lang=tracker.lang)
             level = self.knowledge.searcher.level(result, tracker.lang)
-            if level == "answer" and result.top.doc_id != tracker.slot("last_service"):
+            # "und die Adresse?" names no subject of its own: it stays with the office in context
+            # (searched, "Adresse" found the address-change page).
+            stays = not topic_words(tracker.text, tracker.lang, self.knowledge.searcher.foreign_lexicon) \
+                and office_in_context(build, tracker) is not None
+            if level == "answer" and result.top.doc_id != tracker.slot("last_service") and not stays:
                 facets = facets_asked(tracker.text, tracker.lang, self.knowledge.searcher.expand) or ["where"]
                 return self.services.answer(dispatcher, result.top.doc_id, facets, None, result.confidence,
                                             tracker.lang)

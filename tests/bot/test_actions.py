@@ -544,3 +544,21 @@ def test_a_short_follow_up_is_searched_behind_the_service_just_discussed(actions
     echo, slots, _ = run(actions, "action_answer_from_kb", tracker(
         "und wenn wir keinen kriegen?", slots={"last_service": "kita-platz-anmelden"}))
     assert not (echo[0].kind == "answer" and echo[0].service_ids[:1] == ["kita-platz-anmelden"])
+
+
+def test_und_die_adresse_after_a_service_is_that_services_office_not_a_new_search(actions, knowledge, at_time,
+                                                                                  monkeypatch):
+    # "Adresse" alone, searched in Munich, is sure of "Adressänderung Personalausweis, Reisepass, eAT".
+    # Here the search is given a question that is sure of another page the same way.
+    at_time(WEDNESDAY_10)
+    search = knowledge.search
+    monkeypatch.setattr(knowledge, "search", lambda text, lang="de": search("Wie melde ich mich nach dem Umzug um?", lang))
+    for text in ("und die Adresse?", "Wie ist die Adresse?"):
+        messages, _, _ = run(actions, "action_office_info", tracker(
+            text, intent="ask_office", slots={"last_service": "hundesteuer-anmelden"}))
+        assert messages[0].kind == "answer" and not messages[0].service_ids
+        assert office_shown(messages[0]) == "steueramt"
+    # With a subject of its own, the office question still answers that service's page.
+    messages, _, _ = run(actions, "action_office_info", tracker(
+        "Wo melde ich meine neue Adresse an?", intent="ask_office", slots={"last_service": "hundesteuer-anmelden"}))
+    assert messages[0].service_ids == ["wohnsitz-anmelden"]
