@@ -23,7 +23,7 @@ MAX_FACETS_ANSWERED = 2
 # Said first when the answered page has nothing on the asked facet, so the page's overview that
 # follows is not mistaken for the answer ("und was kostet das?" on a page without fees).
 NOT_ON_PAGE = {"cost": "not_on_page_cost", "documents": "not_on_page_documents", "deadline": "not_on_page_deadline",
-               "online": "not_on_page_online", "appointment": "not_on_page_appointment", "where": "not_on_page_where",
+               "validity": "not_on_page_validity", "online": "not_on_page_online", "appointment": "not_on_page_appointment", "where": "not_on_page_where",
                "contact": "not_on_page_contact"}
 
 

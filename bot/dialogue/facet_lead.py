@@ -29,6 +29,14 @@ _NUMBER = r"(\d+|ein|einer|eine|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|
 # validity, not waiting times), and the words of a deadline or a processing time.
 _TIME_SPAN = re.compile(rf"\b{_NUMBER}(\s*(bis|-|–)\s*{_NUMBER})?\s*(werk|arbeits|kalender)?(tag|woche|monat|stunde|minute)\w*"
                         r"|\b(sofort|am selben tag|am gleichen tag)\b")
+# How long something stays valid ("zehn Jahre gültig", "Gültigkeit für das aktuelle Kalenderjahr"):
+# years count here, and a fee line that names a validity answers it ("12 Monate gültig: 30 Euro").
+_VALID = re.compile(r"\bgultig\b|\bgultigkeit\w*")  # not "einen gültigen Ausweis, sobald Sie 16 Jahre alt sind"
+_VALID_SPAN = re.compile(rf"\b{_NUMBER}(\s*(bis|-|–)\s*{_NUMBER})?\s*(kalender)?(jahr|monat|woche|tag)\w*"
+                         r"|\bkalenderjahr|\b(unbefristet|unbegrenzt|lebenslang|dauerhaft)\b")
+# A sentence that begins by pointing back ("Dieser ist drei Monate gültig.") is quoted with the one before.
+_POINTS_BACK = re.compile(r"^(dieser|diese|dieses|er|es) (ist|sind|gilt|gelten|bleibt|wird)\b")
+MAX_VALIDITY_LINES = 4
 _DEADLINE_WORDS = re.compile(r"\b(frist\w*|spatestens|innerhalb|dauer\w*|bearbeitung\w*|fertig\w*|abholbereit|rechtzeitig)")
 _ONLINE_NO = re.compile(r"\b(nicht|kein\w*) (online|digital|moglich)|nur (personlich|vor ort)")
 _FEE = re.compile(r"\d\s*(euro|€)")
@@ -43,7 +51,8 @@ _ONLINE_YES = re.compile(r"\bonline-?(anmeldung|antrag|dienst|service|formular|v
 LINK_SECTIONS = ("formulare", "links", "weitere informationen")
 # Form titles that name information about a topic, not a way to do it online.
 _INFO_TITLE = re.compile(r"^(information|flyer|faq|hinweis|merkblatt)")
-LABEL = {"cost": "Kosten", "documents": "Unterlagen", "deadline": "Dauer und Fristen", "online": "Online",
+LABEL = {"cost": "Kosten", "documents": "Unterlagen", "deadline": "Dauer und Fristen", "validity": "Gültigkeit",
+         "online": "Online",
          "where": "Wo", "appointment": "Termin", "contact": "Kontakt"}
 
 
@@ -170,6 +179,23 @@ def _deadline(doc: Document) -> list[str] | None:
     return spans[:MAX_SENTENCES] or None
 
 
+def _validity(doc: Document) -> list[str] | None:
+    """A section on validity, else the page's sentences and lines that say how long something is valid."""
+    section = _section(doc, "validity")
+    if section:
+        return _lines_of(section)
+    found: list[str] = []
+    before = ""
+    for sentence in page_sentences(doc, re.compile(".")):
+        folded = fold(sentence)
+        if _VALID.search(folded) and _VALID_SPAN.search(folded):
+            if _POINTS_BACK.match(folded) and before and before not in found:
+                found.append(before)
+            found.append(sentence)
+        before = sentence
+    return found[:MAX_VALIDITY_LINES] or None
+
+
 def online_link(doc: Document) -> tuple[str, str] | None:
     """(title, url) of the page's online service: its own field, else a form named "online"."""
     if doc.meta.online_service_url:
@@ -223,6 +249,8 @@ def facet_lead(doc: Document, facet: str, offices: list[Office], office_today: s
         return _documents(doc)
     if facet == "deadline":
         return _deadline(doc)
+    if facet == "validity":
+        return _validity(doc)
     if facet == "online":
         return _online(doc)
     if facet == "where":

@@ -1,4 +1,4 @@
-"""What a question asks about (cost, documents, place, deadline, online, appointment, contact).
+"""What a question asks about (cost, documents, place, deadline, validity, online, appointment, contact).
 
 Used to pick the section of a page that answers the question, and to recognise follow-ups
 ("und was kostet das?") that refer to the service discussed before.
@@ -15,6 +15,8 @@ from retrieval.german_text import fold, lemmas, separable_verbs
 from retrieval.languages import DETECTED, is_german
 from retrieval.search.expansion import Lexicon, phrases_found, words_of
 
+# Up to 40 characters of one clause: "wie lange dauert es und wie lange ist er gültig?" asks both.
+_WITHIN_CLAUSE = r"((?!\b(wie|wia|und)\b)[^?.!,]){0,40}"
 # Patterns on the folded question (umlauts as a/o/u).
 FACETS: dict[str, re.Pattern[str]] = {
     "cost": re.compile(r"\b(kost\w*|gebuhr\w*|preis\w*|teuer\w*|euro|bezahl\w*|zahl(e|en|t)\b|billig\w*|umsonst|gratis"
@@ -25,6 +27,13 @@ FACETS: dict[str, re.Pattern[str]] = {
     "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens"
                            r"|fallig\w*|wann (darf|muss|kann|soll) (man|ich|i)\b"
                            r"|schnell(er)?\b)"),
+    # How long a document or permit stays valid, not how long it takes: "wie lange ist der Pass
+    # gültig?", "bis wann gilt der Parkausweis?", "ist mein Ausweis noch gültig?" (not "einen
+    # gültigen Ausweis vorlegen").
+    "validity": re.compile(rf"\bgultigkeit\w*|\b(wie|wia) lang(e)?\b{_WITHIN_CLAUSE}\b(gultig|gilt|gelten)\b"
+                           rf"|\b(gilt|gelten)\b{_WITHIN_CLAUSE}\b(wie|wia) lang(e)?\b"
+                           rf"|\bbis wann\b{_WITHIN_CLAUSE}\b(gultig|gilt|gelten)\b"
+                           rf"|\b(ist|sind|bleibt|bleiben|is)\b{_WITHIN_CLAUSE}\bgultig\b"),
     # "muss ich da persönlich hin?" asks whether it works without going there: the online facet.
     # An online shop is a subject, not the way to apply: "Gewerbe für meinen Onlineshop anmelden".
     "online": re.compile(r"\b(online(?!-?(shop|hand|versand|banking|ausweis))|internet\b|digital\w*|von zu ?hause"
@@ -52,6 +61,8 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
                   "what you need", "documents", "belge", "документ", "الأوراق", "الوثائق", "dokument", "acte"),
     "deadline": ("frist", "dauer", "fällig", "bearbeitung", "so lange",
                  "how long", "süre", "строк", "срок", "مدة", "jak długo", "czas", "durat"),
+    "validity": ("gültigkeit", "validity", "geçerlilik", "термін дії", "срок действия", "ważność", "valabilitate",
+                 "الصلاحية"),
     "online": ("online", "internet", "çevrim", "онлайн", "الإنترنت"),
     "contact": ("kontakt", "ansprechp", "contact", "iletişim", "контакт", "اتصال"),
 }
@@ -70,7 +81,9 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
                 # Bavarian function words: "was brauch i do ois?", "wos zoid ma dafür?", "muas i an Termin hom?"
                 "do", "ois", "wos", "ma", "muas", "ko", "hob", "hom", "mia", "wia", "des", "is", "zoin",
                 # asking for a phone number names no topic either: "wen kann ich da anrufen?"
-                "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt"}
+                "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt",
+                # how long it stays valid: "wie lange ist der gültig?"
+                "gultig", "gultigkeit", "gelten", "gilt"}
 
 # The same for the other languages: verbs that fit any service ("what do I need?", "які документи
 # потрібні?") and "new" ("how much is a new one?"), beside each language's stop words; the facet
@@ -96,7 +109,16 @@ def facets_of(question: str) -> list[str]:
     """The facets a German question asks, its separated verbs joined ('was bringe ich mit?' ->
     mitbringen -> documents)."""
     folded = fold(" ".join([question, *separable_verbs(question)]))
-    return [name for name, pattern in FACETS.items() if pattern.search(folded)]
+    # The "wie lange" of "wie lange ist er gültig?" asks the validity, not the processing time.
+    without_validity = FACETS["validity"].sub(" ", folded)
+    return [name for name, pattern in FACETS.items()
+            if pattern.search(without_validity if name == "deadline" else folded)]
+
+
+# How long something stays valid, in the other languages: read here, not through the lexicon,
+# whose "how long" adds the German words of a processing time to the search.
+_VALIDITY_WORDS = re.compile(r"\b(valid|validity|expire\w*|geçerli\w*|gecerli\w*|дійсн\w*|действител\w*"
+                             r"|ważn\w*|wazn\w*|valabil\w*|valabilitate\w*)|صالح|صلاحية")
 
 
 # Facet words of the other languages that are read here and not through the lexicon, because as
@@ -118,6 +140,8 @@ def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) ->
     if is_german(lang):
         return facets_of(question)
     facets = facets_of(expand(question, lang))
+    if _VALIDITY_WORDS.search(question.lower()):  # "how long is it valid?": not the processing time
+        facets = ["validity", *(f for f in facets if f != "deadline")]
     words = [w.lower() for w in words_of(question)]
     if len(words) > MAX_WORDS_OF_A_DIALOGUE_ONLY_FACET:  # "I moved and want to register my new address"
         return facets

@@ -29,8 +29,8 @@ OUTCOMES = {
     "declined": "nicht beantwortet",
     "handed_off": "an das Team übergeben",
 }
-FACET_NAMES = {"cost": "Kosten", "documents": "Unterlagen", "deadline": "Fristen und Dauer", "online": "online",
-               "appointment": "Termin", "where": "Ort und Zuständigkeit", "contact": "Kontakt"}
+FACET_NAMES = {"cost": "Kosten", "documents": "Unterlagen", "deadline": "Fristen und Dauer", "validity": "Gültigkeit",
+               "online": "online", "appointment": "Termin", "where": "Ort und Zuständigkeit", "contact": "Kontakt"}
 CHOSE_A_BUTTON = "choose_service"  # the intent of a button of an ask-back (bot/rasa/domain.yml)
 BUCKET_GROWTH = 1.05
 

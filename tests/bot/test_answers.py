@@ -141,6 +141,18 @@ def test_deadline_first_is_the_time_span():
         "Sie müssen sich innerhalb von zwei Wochen nach dem Einzug anmelden."
 
 
+def test_validity_first_is_how_long_it_is_valid_not_how_long_it_takes():
+    assert answer(SAMPLE, "reisepass-beantragen", ["validity"])[:3] == [
+        "**Reisepass beantragen – Gültigkeit:**", "70 Euro ab 24 Jahren (gültig 10 Jahre)",
+        "37,50 Euro unter 24 Jahren (gültig 6 Jahre)"]
+    # "Er ist drei Jahre gültig" points back: quoted with the sentence it points to
+    assert answer(SAMPLE, "internationaler-fuehrerschein", ["validity"])[1:3] == [
+        "In vielen Ländern außerhalb der EU brauchen Sie neben dem deutschen Kartenführerschein einen internationalen "
+        "Führerschein.", "Er ist drei Jahre gültig und wird in der Regel sofort ausgestellt."]
+    # "Ab 16 Jahren müssen Sie einen gültigen Personalausweis … besitzen" is an age, not a validity
+    assert answer(SAMPLE, "faq-ausweis-abgelaufen", ["validity"])[1] == "Wie lange es gültig ist, steht auf dieser Seite nicht."
+
+
 def test_online_first_says_yes_with_the_link_or_no():
     yes = answer(SAMPLE, "fahrzeug-abmelden", ["online"])
     assert yes[1] == "Ja, das geht online: Online-Dienst – https://www.musterstadt.example/verkehr/i-kfz"
@@ -326,6 +338,11 @@ def test_munich_pages_answer_each_facet_first(munich):
     assert conduct[1] == "13 Euro" and conduct[2].startswith("Wenn Sie den Antrag postalisch stellen")
     home = answer(munich, "1063475", ["online"])  # Wohnsitzanmeldung: online or in person, secondary homes not online
     assert home[1] == "Zum Teil online." and "entweder online oder persönlich" in home[2] and "Nebenwohnsitzen" in home[3]
+    id_card_valid = answer(munich, "1063441", ["validity"])  # only the provisional card's, with what "Dieser" means
+    assert id_card_valid[1:3] == ["Benötigen Sie sofort einen Personalausweis, kann Ihnen ein vorläufiger Personalausweis "
+                                  "ausgestellt werden.", "Dieser ist drei Monate gültig."]
+    parking_valid = answer(munich, "1072043", ["validity"])  # Bewohnerparkausweis: the fee lines name the validity
+    assert parking_valid[1:3] == ["12 Monate gültig: 30 Euro", "24 Monate gültig: 60 Euro"]
     where = answer(munich, "1064305", ["where"])
     assert where[1].startswith("Zuständig: KfZ Zulassungsstelle, Eichstätter Straße 2, 80686 München")
 

@@ -132,6 +132,31 @@ def test_some_facet_words_of_other_languages_are_read_without_changing_the_searc
     assert term not in expand_query(question, LEXICON)
 
 
+@pytest.mark.parametrize(("question", "facets"), [
+    ("Wie lange ist der Reisepass gültig?", ["validity"]),  # not how long it takes ("wie lange")
+    ("wie lange gilt der?", ["validity"]),
+    ("Bis wann gilt mein Parkausweis?", ["validity"]),
+    ("Ist mein Ausweis noch gültig?", ["validity"]),
+    ("wia lang is der perso gültig", ["validity"]),
+    ("Wie lange dauert es und wie lange ist er gültig?", ["deadline", "validity"]),
+    ("wie lange dauert das?", ["deadline"]),
+    ("Ich brauche einen gültigen Ausweis, was kostet das?", ["cost"]),  # a valid ID is a condition, not the question
+    ("Mein Pass ist abgelaufen, was tun?", []),
+])
+def test_how_long_something_stays_valid_is_its_own_facet(question, facets):
+    assert facets_of(question) == facets
+    assert not {"gultig", "gelten", "gilt"} & set(topic_words(question))
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("how long is my passport valid?", "en"), ("pasaportum ne kadar süre geçerli?", "tr"),
+    ("скільки дійсний паспорт?", "uk"), ("jak długo jest ważny dowód?", "pl"), ("cât timp este valabil pașaportul?", "ro"),
+])
+def test_validity_in_another_language_is_not_the_processing_time(question, lang):
+    facets = facets_asked(question, lang, lambda text, _lang: expand_query(text, LEXICON))
+    assert facets == ["validity"]
+
+
 def test_in_a_longer_question_in_another_language_the_address_is_the_subject():
     question = "vreau să mă înregistrez la noua adresă, m-am mutat"  # "I want to register at my new address"
     assert facets_asked(question, "ro", lambda text, _lang: expand_query(text, LEXICON)) == []
