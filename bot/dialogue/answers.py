@@ -13,18 +13,20 @@ from bot.i18n.catalogue import text as say
 from bot.reply import BotMessage, Button, Kind, Link, Source
 from retrieval.german_text import sentences
 from retrieval.kb.chunking import OVERVIEW, plain_text, sections
+from retrieval.kb.dldb_import import missing_description
 from retrieval.kb.documents import Document
 from retrieval.kb.offices import Office
 
 MAX_ANSWER_CHARS = 450
 MAX_SUMMARY_CHARS = 110
+MAX_WORDS_OF_A_HEADING = 5
 # "Was kostet das und was muss ich mitbringen?": both facets, at most two.
 MAX_FACETS_ANSWERED = 2
 # Said first when the answered page has nothing on the asked facet, so the page's overview that
 # follows is not mistaken for the answer ("und was kostet das?" on a page without fees).
 NOT_ON_PAGE = {"cost": "not_on_page_cost", "documents": "not_on_page_documents", "deadline": "not_on_page_deadline",
-               "validity": "not_on_page_validity", "online": "not_on_page_online", "appointment": "not_on_page_appointment", "where": "not_on_page_where",
-               "contact": "not_on_page_contact"}
+               "validity": "not_on_page_validity", "online": "not_on_page_online",
+               "appointment": "not_on_page_appointment", "where": "not_on_page_where", "contact": "not_on_page_contact"}
 
 
 def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
@@ -54,14 +56,27 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
 
 
 def summary_line(doc: Document) -> str:
-    """One line that says what a page is about, for a "Meinten Sie …?" button: its first sentence,
-    cut at a word if long."""
+    """One line that says what a page is about, for a "Meinten Sie …?" button: the first sentence of
+    its first section, cut at a word if long. A bold heading before it ("**Neuantrag**",
+    "**Allgemeine Informationen**", "**Wichtig:**") is no part of it; an imported page without a
+    description has none (its placeholder says no more than the title)."""
     parts = sections(doc.body)
-    text = plain_text(parts[0][1] if parts else doc.body).replace("\n", " ")
+    markdown = parts[0][1] if parts else doc.body
+    if plain_text(markdown).strip().startswith(missing_description(doc.meta.title)):
+        return ""
+    text = " ".join(plain_text(_without_heading(p)) for p in re.split(r"\n\s*\n", markdown))
     first = next(iter(sentences(re.sub(r"\s+", " ", text).strip())), "")
     if len(first) <= MAX_SUMMARY_CHARS:
         return first
     return first[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + " …"
+
+
+# A bold phrase of a few words without a sentence's end, alone or opening its paragraph.
+_BOLD_HEADING = re.compile(rf"^\s*\*\*(?=[^*]*[^*.!?\s]\s*\*\*)((?:[^*\s]+\s*){{1,{MAX_WORDS_OF_A_HEADING}}})\*\*\s*")
+
+
+def _without_heading(paragraph: str) -> str:
+    return _BOLD_HEADING.sub("", paragraph, count=1)
 
 
 def section_for(doc: Document, facets: list[str], fallback: tuple[str, str] | None) -> tuple[str, str]:

@@ -35,6 +35,11 @@ class ImportReport:
         self.warnings.append(f"{record_id}: {message}")
 
 
+def missing_description(title: str) -> str:
+    """The body of an imported service the catalogue has no description for."""
+    return f"Für „{title}“ liegt noch keine Beschreibung vor. Bitte wenden Sie sich an die zuständige Stelle."
+
+
 def _date_of(value: str | None) -> date | None:
     if not value:
         return None
@@ -136,7 +141,7 @@ def convert_service(record: dict[str, Any], export_date: date | None, known_offi
     leika = str(record.get("leika") or "").strip() or None
 
     body_parts = [
-        description or f"Für „{name}“ liegt noch keine Beschreibung vor. Bitte wenden Sie sich an die zuständige Stelle.",
+        description or missing_description(name),
         _section("Voraussetzungen", _named_list(record.get("prerequisites"))),
         _section("Erforderliche Unterlagen", _named_list(requirements)),
         _section("Gebühren", fees or ""),

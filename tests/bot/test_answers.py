@@ -10,7 +10,7 @@ import pytest
 from bot.dialogue.answers import MAX_ANSWER_CHARS, answer_from_document, office_answer, shorten, summary_line
 from bot.dialogue.office_hours import OfficeCalendar, day_asked
 from bot.reply import Link
-from retrieval.kb.dldb_import import import_dldb
+from retrieval.kb.dldb_import import import_dldb, missing_description
 from retrieval.kb.knowledge_base import load_knowledge_base
 from retrieval.kb.offices import Office
 from tests.conftest import SAMPLE_KB, SHARED_DATA, page
@@ -359,6 +359,26 @@ def test_a_button_summary_is_the_pages_first_sentence():
         "Sperrmüll sind Gegenstände aus dem Haushalt, die wegen ihrer Größe nicht in die Restmülltonne passen: Möbel, …")
     assert summary_line(SAMPLE.documents["fahrzeug-abmelden"]) == (
         "Wenn Sie Ihr Fahrzeug nicht mehr nutzen, verschrotten oder ins Ausland verkaufen, melden Sie es ab.")
+
+
+def test_a_button_summary_skips_a_bold_heading_and_an_empty_description(write_kb):
+    kb = load_knowledge_base(write_kb({"leistungen/park.md": page("park", "Bewohnerparkausweis", """
+        **Neuantrag**
+
+        Sie sind in ein Parklizenzgebiet gezogen?
+        Dann beantragen Sie den Ausweis.
+        """), "leistungen/jagd.md": page("jagd", "Jagdschein", """
+        **Antrag** Beim Erstantrag müssen Sie persönlich vorbeikommen.
+        """), "leistungen/leer.md": page("leer", "Duldung", missing_description("Duldung")),
+        "leistungen/hinweis.md": page("hinweis", "Abholung", """
+        **Bitte bringen Sie den Abholschein mit.**
+
+        Die Abholung dauert fünf Minuten.
+        """)}))
+    assert summary_line(kb.documents["park"]) == "Sie sind in ein Parklizenzgebiet gezogen?"  # was "Neuantrag Sie sind …"
+    assert summary_line(kb.documents["jagd"]) == "Beim Erstantrag müssen Sie persönlich vorbeikommen."
+    assert summary_line(kb.documents["leer"]) == ""  # the importer's placeholder says no more than the title
+    assert summary_line(kb.documents["hinweis"]) == "Bitte bringen Sie den Abholschein mit."  # a bold sentence is content
 
 
 def test_documents_come_from_the_documents_section_not_the_conditions_before_it():
