@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, facet_lead
+from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, facet_lead, translated_validity
 from bot.dialogue.facets import facet_section
 from bot.dialogue.office_hours import OfficeCalendar, week_text
 from bot.i18n.catalogue import text as say
@@ -200,12 +200,17 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
     parts = sections(translation.body)
     asked = facets[:MAX_FACETS_ANSWERED]
     found = next((hit for facet in asked if (hit := facet_section(facet, parts))), None)
+    # Validity rarely has a heading of its own; the lines that state it ("valid for 10 years") answer it.
+    validity = translated_validity(translation) if not found and "validity" in asked else None
+    found = found or (validity and ("", "\n".join(validity)))
     # Said to be missing only where the German page has nothing on it either: a translation may state
     # it in a sentence without a heading ("Applying is free."), which the German facet words cannot find.
     german_leads = {} if found else facet_leads(doc, asked, offices, office_line(offices, calendar, now))
     missing = facets_not_on_page(doc, german_leads)
     office = office_line(offices, calendar, now, lang) if OFFICE_FACETS & set(facets) or missing else None
-    if found:
+    if validity:
+        text = "\n".join([f"**{title}**", *validity])
+    elif found:
         text = f"**{title} – {found[0]}:**\n{shorten(found[1])}"
     elif office and set(facets) <= {"where", "contact"}:  # "where do I go?": the office, not the page's first lines
         text = f"**{title}**"

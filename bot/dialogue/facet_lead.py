@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bot.dialogue.facets import FACETS, facet_section
+from bot.dialogue.facets import FACETS, VALIDITY_WORDS, facet_section
 from retrieval.german_text import fold, sentences
 from retrieval.kb.chunking import plain_text, sections
 from retrieval.kb.documents import Document
@@ -194,6 +194,23 @@ def _validity(doc: Document) -> list[str] | None:
             found.append(sentence)
         before = sentence
     return found[:MAX_VALIDITY_LINES] or None
+
+
+def translated_validity(translation: Document) -> list[str] | None:
+    """In a page's version in another language, which has no heading for it: the lines that say how
+    long something is valid ("70 euros from age 24 (valid for 10 years)", "10 yıl geçerli")."""
+    found = [sentence for sentence in page_sentences(translation, re.compile(r"\d"))
+             if _VALID_FOR.search(sentence.lower()) or (_VALID.search(fold(sentence)) and _VALID_SPAN.search(fold(sentence)))]
+    return found[:MAX_VALIDITY_LINES] or None
+
+
+# "valid for 10 years", "10 yıl geçerli", "дійсне 10 років", "صالحة 10 سنوات": the word of validity
+# next to the span, so that an age ("From your 16th birthday … a valid ID card") is not one.
+_SPAN_ABROAD = (r"\d+([.,]\d+)?\s*(years?|months?|weeks?|days?|yıl|ay|hafta|gün|рік|роки|років|місяц\w*|тиж\w*|дн\w*"
+                r"|год|года|лет|месяц\w*|недел\w*|rok|lata|lat|miesi\w*|tygodn\w*|dni|ani|an|luni|lună|săptăm\w*|zile"
+                r"|سنة|سنوات|شهر|أشهر|أسبوع|يوم|أيام)\b")
+_VALID_FOR = re.compile(rf"({VALIDITY_WORDS.pattern})\W+(\w+\W+){{0,2}}{_SPAN_ABROAD}"
+                        rf"|{_SPAN_ABROAD}\W+(\w+\W+)?({VALIDITY_WORDS.pattern})")
 
 
 def online_link(doc: Document) -> tuple[str, str] | None:

@@ -117,8 +117,8 @@ def facets_of(question: str) -> list[str]:
 
 # How long something stays valid, in the other languages: read here, not through the lexicon,
 # whose "how long" adds the German words of a processing time to the search.
-_VALIDITY_WORDS = re.compile(r"\b(valid|validity|expire\w*|geçerli\w*|gecerli\w*|дійсн\w*|действител\w*"
-                             r"|ważn\w*|wazn\w*|valabil\w*|valabilitate\w*)|صالح|صلاحية")
+VALIDITY_WORDS = re.compile(r"\b(valid|validity|expire\w*|geçerli\w*|gecerli\w*|дійсн\w*|действител\w*"
+                             r"|ważn\w*|wazn\w*|valabil\w*|valabilitate\w*)|صالح\w*|صلاحي\w*")
 
 
 # Facet words of the other languages that are read here and not through the lexicon, because as
@@ -140,7 +140,7 @@ def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) ->
     if is_german(lang):
         return facets_of(question)
     facets = facets_of(expand(question, lang))
-    if _VALIDITY_WORDS.search(question.lower()):  # "how long is it valid?": not the processing time
+    if VALIDITY_WORDS.search(question.lower()):  # "how long is it valid?": not the processing time
         facets = ["validity", *(f for f in facets if f != "deadline")]
     words = [w.lower() for w in words_of(question)]
     if len(words) > MAX_WORDS_OF_A_DIALOGUE_ONLY_FACET:  # "I moved and want to register my new address"

@@ -294,6 +294,22 @@ def test_a_translation_without_the_asked_fact_says_so_in_its_language():
     assert "does not say" not in online.text and [link.kind for link in online.links] == ["online"]
 
 
+def test_a_translation_answers_validity_with_its_lines_that_state_it():
+    from bot.dialogue.answers import answer_from_translation
+
+    def validity(doc_id: str, lang: str) -> list[str]:
+        page, version = SAMPLE.documents[doc_id], SAMPLE.translations[(doc_id, lang)]
+        return answer_from_translation(page, version, ["validity"], None, [], CALENDAR, WEDNESDAY_10).text.splitlines()
+
+    assert validity("reisepass-beantragen", "en") == ["**Applying for a passport (Reisepass)**",
+                                                       "70 euros from age 24 (valid for 10 years)",
+                                                       "37.50 euros under 24 (valid for 6 years)"]
+    assert validity("personalausweis-beantragen", "tr")[1] == "24 yaş ve üzeri: 37 Euro (10 yıl geçerli)"
+    assert validity("personalausweis-beantragen", "ar")[1] == "37 يورو من سن 24 (صالحة 10 سنوات)"
+    # "From your 16th birthday you must have a valid ID card" is an age: not a validity line
+    assert not any("16th" in line for line in validity("personalausweis-beantragen", "en"))
+
+
 def test_a_nearly_tied_second_page_is_named_after_the_answer():
     doc = SAMPLE.documents["personalausweis-beantragen"]
     message = answer_from_document(doc, [], None, [], CALENDAR, WEDNESDAY_10,
