@@ -20,7 +20,8 @@ from retrieval.kb.offices import Office
 MAX_LIST_ITEMS = 8
 MAX_SENTENCES = 2
 MAX_WORDS_OF_A_LABEL = 5
-MIN_WORDS_OF_A_DOCUMENTS_SENTENCE = 4
+# A numbered step of a few words without a full stop: "3. Unterlagen hochladen", "2. **Online-Antrag stellen**".
+_STEP_NAME = re.compile(r"^\d+\.\s+(?=\S)((?:\S+\s*){1,4})$(?<![.!?:])")
 _BOLD_LINE = re.compile(r"^\*\*([^*:?]+)\*\*$")  # a name, not a question or an announcement
 MAX_WORDS_OF_A_LINE = 12  # "Ersterteilung: 100 Euro" is a line of a fee list, not a sentence
 _LIST_ITEM = re.compile(r"^\s*([-*]|\d+\.)\s+")
@@ -124,6 +125,8 @@ def page_sentences(doc: Document, pattern: re.Pattern[str], announcing: bool = F
             continue
         label = None
         for line in text.splitlines():
+            if _STEP_NAME.match(line.strip()):  # "3. Unterlagen hochladen" names a step, it states no fact
+                continue
             for sentence in sentences(plain_text(_LIST_ITEM.sub("", line.strip()))) if line.strip() else []:
                 # "So funktioniert die Online-Anmeldung:" only announces what follows
                 if not pattern.search(fold(sentence)) or (sentence.endswith(":") and not announcing):
@@ -160,10 +163,7 @@ def _documents(doc: Document) -> list[str] | None:
         return _lines_of(section)
     if doc.meta.documents:
         return [f"- {d}" for d in doc.meta.documents[:MAX_LIST_ITEMS]]
-    # a step's name ("3. Unterlagen hochladen") says that there are documents, not which
-    said = [sentence for sentence in page_sentences(doc, FACETS["documents"])
-            if len(sentence.split()) >= MIN_WORDS_OF_A_DOCUMENTS_SENTENCE]
-    return said[:MAX_SENTENCES] or None
+    return page_sentences(doc, FACETS["documents"])[:MAX_SENTENCES] or None
 
 
 def _deadline(doc: Document) -> list[str] | None:

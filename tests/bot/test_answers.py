@@ -206,6 +206,21 @@ def test_fee_lines_without_bullets_stay_lines_and_a_list_after_an_announcing_sen
         "- Personalausweis: 46 Euro", "- Reisepass: 70 Euro"]
 
 
+def test_the_name_of_a_numbered_step_is_never_quoted_as_a_fact(write_kb):
+    kb = load_knowledge_base(write_kb({"leistungen/gewerbe.md": page("gewerbe", "Gewerbe anmelden", """
+        So geht die Anmeldung:
+
+        1. Online-Formular ausfüllen
+        2. **Unterlagen hochladen**
+        3. Gebühr online bezahlen
+        4. Sie erhalten die Bestätigung nach etwa zwei Wochen per Post.
+        """)}))
+    assert answer(kb, "gewerbe", ["documents"])[1] == "Welche Unterlagen Sie brauchen, steht auf dieser Seite nicht."
+    assert answer(kb, "gewerbe", ["cost"])[1] == "Zu den Kosten steht auf dieser Seite nichts."
+    # a step that is a sentence states a fact
+    assert answer(kb, "gewerbe", ["deadline"])[1] == "Sie erhalten die Bestätigung nach etwa zwei Wochen per Post."
+
+
 def test_a_note_after_the_fee_list_stays_after_the_fees(write_kb):
     kb = load_knowledge_base(write_kb({"leistungen/pass.md": page("pass", "Reisepass", """
         ## Gebühren
