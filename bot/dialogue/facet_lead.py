@@ -38,6 +38,13 @@ _VALID_SPAN = re.compile(rf"\b{_NUMBER}(\s*(bis|-|–)\s*{_NUMBER})?\s*(kalender
 # A sentence that begins by pointing back ("Dieser ist drei Monate gültig.") is quoted with the one before.
 _POINTS_BACK = re.compile(r"^(dieser|diese|dieses|er|es) (ist|sind|gilt|gelten|bleibt|wird)\b")
 MAX_VALIDITY_LINES = 4
+# "valid for 10 years", "10 yıl geçerli", "дійсне 10 років", "صالحة 10 سنوات": the word of validity
+# next to the span, so that an age ("From your 16th birthday … a valid ID card") is not one.
+_SPAN_ABROAD = (r"\d+([.,]\d+)?\s*(years?|months?|weeks?|days?|yıl|ay|hafta|gün|рік|роки|років|місяц\w*|тиж\w*|дн\w*"
+                r"|год|года|лет|месяц\w*|недел\w*|rok|lata|lat|miesi\w*|tygodn\w*|dni|ani|an|luni|lună|săptăm\w*|zile"
+                r"|سنة|سنوات|شهر|أشهر|أسبوع|يوم|أيام)\b")
+_VALID_FOR = re.compile(rf"({VALIDITY_WORDS.pattern})\W+(\w+\W+){{0,2}}{_SPAN_ABROAD}"
+                        rf"|{_SPAN_ABROAD}\W+(\w+\W+)?({VALIDITY_WORDS.pattern})")
 _DEADLINE_WORDS = re.compile(r"\b(frist\w*|spatestens|innerhalb|dauer\w*|bearbeitung\w*|fertig\w*|abholbereit|rechtzeitig)")
 _ONLINE_NO = re.compile(r"\b(nicht|kein\w*) (online|digital|moglich)|nur (personlich|vor ort)")
 _FEE = re.compile(r"\d\s*(euro|€)")
@@ -53,8 +60,7 @@ LINK_SECTIONS = ("formulare", "links", "weitere informationen")
 # Form titles that name information about a topic, not a way to do it online.
 _INFO_TITLE = re.compile(r"^(information|flyer|faq|hinweis|merkblatt)")
 LABEL = {"cost": "Kosten", "documents": "Unterlagen", "deadline": "Dauer und Fristen", "validity": "Gültigkeit",
-         "online": "Online",
-         "where": "Wo", "appointment": "Termin", "contact": "Kontakt"}
+         "online": "Online", "where": "Wo", "appointment": "Termin", "contact": "Kontakt"}
 
 
 def _lines_of(markdown: str, max_items: int = MAX_LIST_ITEMS) -> list[str]:
@@ -187,9 +193,8 @@ def _validity(doc: Document) -> list[str] | None:
     found: list[str] = []
     before = ""
     for sentence in page_sentences(doc, re.compile(".")):
-        folded = fold(sentence)
-        if _VALID.search(folded) and _VALID_SPAN.search(folded):
-            if _POINTS_BACK.match(folded) and before and before not in found:
+        if _states_validity(sentence):
+            if _POINTS_BACK.match(fold(sentence)) and before and before not in found:
                 found.append(before)
             found.append(sentence)
         before = sentence
@@ -200,17 +205,14 @@ def translated_validity(translation: Document) -> list[str] | None:
     """In a page's version in another language, which has no heading for it: the lines that say how
     long something is valid ("70 euros from age 24 (valid for 10 years)", "10 yıl geçerli")."""
     found = [sentence for sentence in page_sentences(translation, re.compile(r"\d"))
-             if _VALID_FOR.search(sentence.lower()) or (_VALID.search(fold(sentence)) and _VALID_SPAN.search(fold(sentence)))]
+             if _VALID_FOR.search(sentence.lower()) or _states_validity(sentence)]  # Leichte Sprache is German
     return found[:MAX_VALIDITY_LINES] or None
 
 
-# "valid for 10 years", "10 yıl geçerli", "дійсне 10 років", "صالحة 10 سنوات": the word of validity
-# next to the span, so that an age ("From your 16th birthday … a valid ID card") is not one.
-_SPAN_ABROAD = (r"\d+([.,]\d+)?\s*(years?|months?|weeks?|days?|yıl|ay|hafta|gün|рік|роки|років|місяц\w*|тиж\w*|дн\w*"
-                r"|год|года|лет|месяц\w*|недел\w*|rok|lata|lat|miesi\w*|tygodn\w*|dni|ani|an|luni|lună|săptăm\w*|zile"
-                r"|سنة|سنوات|شهر|أشهر|أسبوع|يوم|أيام)\b")
-_VALID_FOR = re.compile(rf"({VALIDITY_WORDS.pattern})\W+(\w+\W+){{0,2}}{_SPAN_ABROAD}"
-                        rf"|{_SPAN_ABROAD}\W+(\w+\W+)?({VALIDITY_WORDS.pattern})")
+def _states_validity(sentence: str) -> bool:
+    folded = fold(sentence)
+    return bool(_VALID.search(folded) and _VALID_SPAN.search(folded))
+
 
 
 def online_link(doc: Document) -> tuple[str, str] | None:
