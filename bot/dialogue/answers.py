@@ -202,10 +202,9 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
     found = next((hit for facet in asked if (hit := facet_section(facet, parts))), None)
     # Validity rarely has a heading of its own; the lines that state it ("valid for 10 years") answer it.
     validity = translated_validity(translation) if not found and "validity" in asked else None
-    found = found or (validity and ("", "\n".join(validity)))
     # Said to be missing only where the German page has nothing on it either: a translation may state
     # it in a sentence without a heading ("Applying is free."), which the German facet words cannot find.
-    german_leads = {} if found else facet_leads(doc, asked, offices, office_line(offices, calendar, now))
+    german_leads = {} if found or validity else facet_leads(doc, asked, offices, office_line(offices, calendar, now))
     missing = facets_not_on_page(doc, german_leads)
     office = office_line(offices, calendar, now, lang) if OFFICE_FACETS & set(facets) or missing else None
     if validity:
