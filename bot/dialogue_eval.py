@@ -18,6 +18,7 @@ import numpy as np
 
 from bot.chat.service import reply_of
 from bot.i18n.detect import message_language
+from bot.privacy import mask_pii
 from bot.rasa.client import RasaClient
 from retrieval.evaluation.citizen_metrics import citizen_metrics, rank_of_gold
 
@@ -28,11 +29,13 @@ KIND_PRIORITY = ("handoff", "handoff_offer", "answer", "clarify", "decline", "sm
 
 def run_turn(client: RasaClient, text: str, prepare: Callable[[str, str], dict[str, str]] | None = None,
              before: Sequence[str] = ()) -> dict[str, Any]:
-    """One turn as the chat service makes it: the text with its metadata (``prepare``) and its
-    language, detected with a German widget as the prior (and the conversation's language, after
-    the messages ``before``, sent first in the same conversation); one call."""
+    """One turn as the chat service makes it: the text masked (personal data never reaches Rasa),
+    with its metadata (``prepare``) and its language, detected with a German widget as the prior
+    (and the conversation's language, after the messages ``before``, sent first in the same
+    conversation); one call."""
     sender = f"eval-{uuid.uuid4().hex}"
     conversation = None
+    text, before = mask_pii(text), [mask_pii(earlier) for earlier in before]
     for earlier in before:
         conversation = message_language(earlier, conversation, widget="de")
         client.send(sender, earlier, {**(prepare(earlier, conversation) if prepare else {}), "lang": conversation})

@@ -40,3 +40,20 @@ def test_personal_data_is_masked(text, expected):
 ])
 def test_ordinary_questions_stay_intact(text):
     assert mask_pii(text) == text
+
+
+def test_eval_dialogue_sends_the_masked_text_as_the_chat_service_does():
+    from bot.dialogue_eval import run_turn
+    from bot.rasa.client import Intent, RasaTurn
+
+    class RecordingClient:
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        def send(self, sender, text, metadata=None):
+            self.sent.append(text)
+            return RasaTurn(messages=[], intent=Intent(name="ask_service", confidence=0.9))
+
+    client = RecordingClient()
+    run_turn(client, "Was kostet ein Reisepass? Tel. 0151 23456789", before=["Ich heiße Anna Schmidt."])
+    assert client.sent == ["Ich heiße [Name].", "Was kostet ein Reisepass? Tel. [Telefon]"]
