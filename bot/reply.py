@@ -64,6 +64,8 @@ class BotMessage(Strict):
     confidence: float | None = Field(None, description="Confidence of the retrieval behind it, 0-1")
     lang: str | None = Field(None, description="Language of the text (retrieval/languages.py), for the "
                              "widget's lang attribute; a citizen's message carries the detected language")
+    facets: list[str] = Field([], description="What the question asked (cost, documents …, "
+                              "bot/dialogue/facets.py), as the bot read it in any language; for the dashboard")
 
     def payload(self) -> dict[str, object]:
         """What the store keeps beside the text column."""

@@ -54,6 +54,7 @@ class AnswerFromKb(Action):
         text, chosen, last = tracker.text, tracker.entity("service_id"), tracker.slot("last_service")
         lang = tracker.lang
         facets = facets_asked(text, lang, self.knowledge.searcher.expand)
+        dispatcher.facets = facets
         office = build.offices.get(tracker.slot("last_office") or "")
         day = day_asked(text, calendar.now(), lang)
         offered = self.offered(tracker)
@@ -75,7 +76,8 @@ class AnswerFromKb(Action):
             return Found(level, _names_another_service(result, level, last))
 
         step = next_step(signals, search)
-        if step is Step.ANSWER_CHOSEN:
+        if step is Step.ANSWER_CHOSEN:  # the answer to a button, not a question of its own: no facets counted
+            dispatcher.facets = []
             asked = facets_asked(_question_before_buttons(tracker), lang, self.knowledge.searcher.expand)
             return self.answer(dispatcher, chosen, asked, None, 1.0, lang)
         if step is Step.ASK_WHICH_OFFERED:
@@ -199,6 +201,7 @@ class Clarify(Action):
         self.knowledge, self.settings = knowledge, settings
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        dispatcher.facets = facets_asked(tracker.text, tracker.lang, self.knowledge.searcher.expand)
         return clarify(dispatcher, tracker, self.settings, self.knowledge.search(tracker.text, lang=tracker.lang),
                        self.knowledge.build)
 

@@ -121,6 +121,7 @@ class OfficeInfo(Action):
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
         build = self.knowledge.build
+        dispatcher.facets = facets_asked(tracker.text, tracker.lang, self.knowledge.searcher.expand)
         # Named in the question, else a service the search is sure of ("wo kann ich einen Reisepass
         # beantragen?": its page names the office), else the office just discussed ("und am
         # Samstag?"), else the last service's ("wann hat das offen?").

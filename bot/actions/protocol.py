@@ -89,8 +89,12 @@ class Dispatcher:
     payload is the message (bot/reply.py); Rasa passes it through unchanged."""
 
     messages: list[dict[str, Any]] = field(default_factory=list)
+    # What the citizen's question asked, as the action read it: goes with every message of the turn.
+    facets: list[str] = field(default_factory=list)
 
     def send(self, message: BotMessage) -> None:
+        if self.facets and not message.facets:
+            message = message.model_copy(update={"facets": list(self.facets)})
         self.messages.append({"text": None, "buttons": [], "elements": [], "custom": message.model_dump(mode="json"),
                               "template": None, "response": None, "image": None, "attachment": None})
 

@@ -26,11 +26,12 @@ def _next_intent(turn: type[Message]) -> Any:
 
 def turns(s: Session, start: datetime, end: datetime) -> Sequence[Row[Any]]:
     """The bot's turns (their first message carries the turn's metadata): created_at, outcome, intent,
-    latency, retrieved services, the next turn's intent and the question before it (text)."""
+    latency, retrieved services, the next turn's intent, the question before it (text) and what the
+    bot read it to ask (the facets in the message's payload; None in turns stored before it kept them)."""
     question = aliased(Message)
     return s.execute(
         select(Message.created_at, Message.outcome, Message.intent, Message.latency_ms, Message.retrieved,
-               _next_intent(Message), question.text)
+               _next_intent(Message), question.text, Message.payload["facets"])
         .outerjoin(question, and_(question.conversation_id == Message.conversation_id, question.seq == Message.seq - 1,
                                   question.sender == "citizen"))
         .where(Message.outcome.is_not(None), Message.created_at >= start, Message.created_at < end)).all()

@@ -74,7 +74,7 @@ def count_days(s: Session, first: date, last: date, zone: ZoneInfo) -> DayCounts
         counts[day(created), "messages", ""] += 1
         if is_contact:
             counts[day(created), "callbacks", ""] += 1
-    for created, outcome, intent, latency, retrieved, next_intent, question in reporting.turns(s, start, end):
+    for created, outcome, intent, latency, retrieved, next_intent, question, facets in reporting.turns(s, start, end):
         d = day(created)
         if latency is not None:
             counts[d, "latency_ms", bucket(latency)] += 1
@@ -85,7 +85,8 @@ def count_days(s: Session, first: date, last: date, zone: ZoneInfo) -> DayCounts
             continue
         counts[d, "outcome", result] += 1
         if result != "handed_off":
-            for facet in facets_of(question or ""):
+            # As the bot read the question, in any language; older turns: the German facet words.
+            for facet in facets if facets is not None else facets_of(question or ""):
                 counts[d, "facet", facet] += 1
     for created, helpful in reporting.feedback(s, start, end):
         counts[day(created), "feedback", "helpful" if helpful else "unhelpful"] += 1

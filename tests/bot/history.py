@@ -22,8 +22,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 DAY1, DAY2 = date(2026, 11, 2), date(2026, 11, 3)
 
 
-def answer(service: str, lang: str = "de") -> BotMessage:
-    return BotMessage(kind=Kind.ANSWER, text=f"Antwort zu {service}", service_ids=[service], confidence=0.8, lang=lang)
+def answer(service: str, lang: str = "de", facets: tuple[str, ...] = ()) -> BotMessage:
+    return BotMessage(kind=Kind.ANSWER, text=f"Antwort zu {service}", service_ids=[service], confidence=0.8, lang=lang,
+                      facets=list(facets))
 
 
 def ask_back(*services: str) -> BotMessage:
@@ -32,6 +33,8 @@ def ask_back(*services: str) -> BotMessage:
 
 
 DECLINE = BotMessage(kind=Kind.DECLINE, text="Dazu habe ich nichts gefunden.")
+# The actions send what they read the question to ask with each message of the turn (Dispatcher.facets).
+DECLINE_WHERE = DECLINE.model_copy(update={"facets": ["where"]})
 HANDOFF = BotMessage(kind=Kind.HANDOFF, text="Ich verbinde Sie.")
 
 
@@ -68,14 +71,14 @@ def build_history(db: Database, staff_user) -> History:  # noqa: ANN001
     back, types something else and is declined; F asks in English (answered, rated unhelpful); E
     opens the widget and writes nothing. Latencies 100, 200, … ms in the order of the turns."""
     script = {
-        "Was kostet ein Reisepass?": ([answer("reisepass-beantragen")], "ask_service"),
+        "Was kostet ein Reisepass?": ([answer("reisepass-beantragen", facets=("cost",))], "ask_service"),
         "Hat das Hallenbad offen?": ([DECLINE], "ask_service"),
         "/request_human": ([HANDOFF], "request_human"),
         "Ausweis weg": ([ask_back("ausweis-verloren", "fuehrerschein-verloren")], "ask_service"),
         '/choose_service{"service_id":"ausweis-verloren"}': ([answer("ausweis-verloren")], "choose_service"),
         "Parkausweis": ([ask_back("bewohnerparkausweis", "halteverbot-umzug")], "ask_service"),
-        "Für Handwerker, wo beantrage ich den?": ([DECLINE], "ask_service"),
-        "How much does a passport cost?": ([answer("reisepass-beantragen", "en")], "ask_service"),
+        "Für Handwerker, wo beantrage ich den?": ([DECLINE_WHERE], "ask_service"),
+        "How much does a passport cost?": ([answer("reisepass-beantragen", "en", ("cost",))], "ask_service"),
     }
     bus = EventBus()
     chat = ChatService(db, ScriptedRasa(db, script), bus)

@@ -562,3 +562,16 @@ def test_und_die_adresse_after_a_service_is_that_services_office_not_a_new_searc
     messages, _, _ = run(actions, "action_office_info", tracker(
         "Wo melde ich meine neue Adresse an?", intent="ask_office", slots={"last_service": "hundesteuer-anmelden"}))
     assert messages[0].service_ids == ["wohnsitz-anmelden"]
+
+
+def test_each_message_of_a_turn_carries_what_the_question_asked_for_the_dashboard(actions, at_time):
+    at_time(WEDNESDAY_10)
+    text = "How much does a passport cost and what do I need?"
+    english = [{"event": "user", "text": text, "metadata": {"lang": "en"}}]
+    messages, _, _ = run(actions, "action_answer_from_kb", tracker(text, events=english))
+    assert [m.facets for m in messages] == [["cost", "documents"]] * len(messages) and len(messages) >= 1
+    # the answer to a button is no question of its own
+    chosen, _, _ = run(actions, "action_answer_from_kb", tracker(
+        '/choose_service{"service_id":"reisepass-beantragen"}', intent="choose_service",
+        entities=[{"entity": "service_id", "value": "reisepass-beantragen"}]))
+    assert chosen[0].facets == []

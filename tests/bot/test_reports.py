@@ -7,10 +7,11 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from bot.db import repository as repo
-from bot.db.models import ReportDay
+from bot.db.models import Message, ReportDay
 from bot.db.session import Database, migrate
 from bot.reports.figures import bucket, bucket_value
 from bot.reports.summary import Period, Reports, percentile
@@ -55,7 +56,8 @@ def check_the_two_days(summary) -> None:  # noqa: ANN001
     assert close_to(figures["latency_ms"]["median"], 400) and close_to(figures["latency_ms"]["p95"], 800)
     assert [(s["id"], s["answers"]) for s in figures["top_services"]] == [
         ("reisepass-beantragen", 2), ("ausweis-verloren", 1)]
-    assert figures["facets"] == {"cost": 1, "where": 1}  # "Was kostet …", "wo beantrage ich …"
+    # "Was kostet …", "How much …" (as the bot read it, in any language), "wo beantrage ich …"
+    assert figures["facets"] == {"cost": 2, "where": 1}
     assert figures["languages"] == {"de": 4, "en": 1}
 
 
@@ -67,6 +69,15 @@ def test_figures_of_a_hand_built_history(db, history):
     assert one_day["conversations"] == 2 and one_day["outcomes"]["handed_off"] == 1
     weekly = reports.summary(Period(DAY1, DAY2, by="week")).as_json()  # both days are in one ISO week
     assert weekly["series"]["periods"] == ["2026-11-02"] and weekly["series"]["conversations"] == [5]
+
+
+def test_turns_stored_without_facets_are_read_with_the_german_facet_words(db, history):
+    # Turns stored before the bot kept its facets: the question's German words, so "How much …" counts nothing.
+    with db.session() as s:
+        for message in s.scalars(select(Message).where(Message.sender == "bot")):
+            message.payload = {k: v for k, v in message.payload.items() if k != "facets"}
+    figures = Reports(db, "Europe/Berlin").summary(Period(DAY1, DAY2)).as_json()
+    assert figures["facets"] == {"cost": 1, "where": 1}
 
 
 def test_finished_days_are_stored_and_outlive_the_conversations(db, history):
