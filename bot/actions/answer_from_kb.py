@@ -22,6 +22,7 @@ from bot.dialogue.answers import (
     facets_not_on_page,
     office_line,
     only_in_german,
+    staff_button,
     summary_line,
 )
 from bot.dialogue.facets import facets_asked, is_follow_up, topic_words
@@ -81,7 +82,10 @@ class AnswerFromKb(Action):
             asked = facets_asked(_question_before_buttons(tracker), lang, self.knowledge.searcher.expand)
             return self.answer(dispatcher, chosen, asked, None, 1.0, lang)
         if step is Step.ASK_WHICH_OFFERED:
-            return self.ask_which(dispatcher, offered, lang)
+            # Asked again without a choice: the question stays unanswered, and a person is offered beside the services.
+            failures = float(tracker.slot("failed_attempts") or 0) + 1
+            stuck = failures >= self.settings.failures_before_handoff
+            return [slot_set("failed_attempts", failures), *self.ask_which(dispatcher, offered, lang, with_staff=stuck)]
         if step is Step.ANSWER_LAST:
             return self.answer(dispatcher, last, facets, None, None, lang, again=True)
         if step is Step.ANSWER_TOP:
@@ -154,9 +158,11 @@ class AnswerFromKb(Action):
         offered = self.offered(tracker)
         return self.ask_which(dispatcher, offered, tracker.lang) if offered else None
 
-    def ask_which(self, dispatcher: Dispatcher, offered: list[Document], lang: str) -> list[Event]:
+    def ask_which(self, dispatcher: Dispatcher, offered: list[Document], lang: str,
+                  with_staff: bool = False) -> list[Event]:
         build = self.knowledge.build
-        return offer_services(dispatcher, "which_one", [button_of(build, d.id, lang) for d in offered], None, lang)
+        return offer_services(dispatcher, "which_one", [button_of(build, d.id, lang) for d in offered], None, lang,
+                              with_staff)
 
     def ask_back(self, dispatcher: Dispatcher, tracker: Tracker, result: SearchResult) -> list[Event]:
         return clarify(dispatcher, tracker, self.settings, result, self.knowledge.build)
@@ -224,11 +230,14 @@ def button_of(build: IndexBuild, doc_id: str, lang: str) -> tuple[str, str, str]
 
 
 def offer_services(dispatcher: Dispatcher, question: str, options: list[tuple[str, str, str]],
-                   confidence: float | None, lang: str) -> list[Event]:
-    """Services (id, title, one-line summary) as buttons, plus "Nichts davon"; a button answers
-    that service. ``question`` is a catalogue id. Titles and summaries are the pages' own (German)."""
+                   confidence: float | None, lang: str, with_staff: bool = False) -> list[Event]:
+    """Services (id, title, one-line summary) as buttons, plus "Nichts davon" (and, ``with_staff``,
+    "Mit einer Person sprechen"); a button answers that service. ``question`` is a catalogue id.
+    Titles and summaries are the pages' own (German)."""
     buttons = [Button(title=title, payload=f'/choose_service{{"service_id":"{doc_id}"}}', summary=summary)
                for doc_id, title, summary in options]
+    if with_staff:
+        buttons.append(staff_button(lang))
     buttons.append(Button(title=say("none_of_these", lang), payload="/none_of_these"))
     dispatcher.send(BotMessage(kind=Kind.CLARIFY, text=say(question, lang), buttons=buttons, lang=lang,
                                confidence=None if confidence is None else round(confidence, 3),

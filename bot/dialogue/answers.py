@@ -237,5 +237,9 @@ def only_in_german(answer: BotMessage, title: str, lang: str, missing: Sequence[
     notice = " ".join([lead, *[say(NOT_ON_PAGE[f], lang) for f in missing]])
     notice = BotMessage(kind=Kind.ANSWER, text=notice, lang=lang,
                         service_ids=answer.service_ids, confidence=answer.confidence)
-    staff = Button(title=say("talk_to_person", lang), payload="/request_human")
-    return [notice, answer.model_copy(update={"lang": "de", "buttons": [*answer.buttons, staff]})]
+    return [notice, answer.model_copy(update={"lang": "de", "buttons": [*answer.buttons, staff_button(lang)]})]
+
+
+def staff_button(lang: str) -> Button:
+    """"Mit einer Person sprechen" in the citizen's language."""
+    return Button(title=say("talk_to_person", lang), payload="/request_human")

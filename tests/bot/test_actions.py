@@ -185,6 +185,14 @@ def test_a_follow_up_right_after_asking_back_asks_which_service_is_meant(actions
     assert message.text == "Zu welcher dieser Leistungen möchten Sie das wissen?"
     assert message.service_ids == offered == slots["offered_services"]
     assert message.buttons[-1].payload == "/none_of_these"
+    assert "/request_human" not in [b.payload for b in message.buttons] and slots["failed_attempts"] == 1
+    # Asked again without a choice: the same question, and a person offered beside the services.
+    messages, slots, _ = run(actions, "action_answer_from_kb", tracker(
+        "und was kostet das?", slots={"offered_services": offered, "last_service": "hundesteuer-anmelden",
+                                      "failed_attempts": 1.0}))
+    assert messages[0].service_ids == offered and slots["failed_attempts"] == 2
+    assert [b.payload for b in messages[0].buttons][-2:] == ["/request_human", "/none_of_these"]
+    assert messages[0].buttons[-2].title == "Mit einer Person sprechen"
     # The button then answers the question asked before it: how long it takes.
     events = [{"event": "user", "text": "wie lange dauert das?"}, {"event": "user", "text": "/choose_service"}]
     messages, _, _ = run(actions, "action_answer_from_kb", tracker(
