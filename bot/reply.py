@@ -31,6 +31,10 @@ class Kind(StrEnum):
     CLOSED = "closed"
 
 
+# The command of "Mit einer Person sprechen" (dialogue/answers.staff_button); Rasa reads it as request_human.
+STAFF_PAYLOAD = "/request_human"
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -121,7 +121,7 @@ class OfficeInfo(Action):
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
         build = self.knowledge.build
-        dispatcher.facets = facets_asked(tracker.text, tracker.lang, self.knowledge.searcher.expand)
+        facets = dispatcher.facets = facets_asked(tracker.text, tracker.lang, self.knowledge.searcher.expand)
         # Named in the question, else a service the search is sure of ("wo kann ich einen Reisepass
         # beantragen?": its page names the office), else the office just discussed ("und am
         # Samstag?"), else the last service's ("wann hat das offen?").
@@ -139,8 +139,7 @@ class OfficeInfo(Action):
             stays = not topic_words(tracker.text, tracker.lang, self.knowledge.searcher.foreign_lexicon) \
                 and office_in_context(build, tracker) is not None
             if level == "answer" and result.top.doc_id != tracker.slot("last_service") and not stays:
-                facets = facets_asked(tracker.text, tracker.lang, self.knowledge.searcher.expand) or ["where"]
-                return self.services.answer(dispatcher, result.top.doc_id, facets, None, result.confidence,
+                return self.services.answer(dispatcher, result.top.doc_id, facets or ["where"], None, result.confidence,
                                             tracker.lang)
             # Right after "Meinten Sie …?" ("wo muss ich da hin?"): the office of which of those services?
             if (which := self.services.which_of_offered(dispatcher, tracker)) is not None:

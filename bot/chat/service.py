@@ -17,16 +17,16 @@ from bot import metrics
 from bot.db import repository as repo
 from bot.db.models import CONTACT_PLACEHOLDER, Conversation, Message
 from bot.db.session import Database
+from bot.dialogue.answers import staff_button
 from bot.events import EventBus
 from bot.handoff.contact import CONTACT_MARKER, normalise_contact
 from bot.i18n.catalogue import text as say
 from bot.i18n.detect import message_language
 from bot.privacy import mask_pii
 from bot.rasa.client import Intent, RasaClient, RasaUnavailableError
-from bot.reply import BotMessage, Button, Kind
+from bot.reply import STAFF_PAYLOAD, BotMessage, Button, Kind
 
 log = logging.getLogger(__name__)
-STAFF_PAYLOAD = "/request_human"
 
 
 class ConversationNotFoundError(LookupError):
@@ -46,7 +46,7 @@ def reply_of(item: dict[str, Any]) -> BotMessage:
 
 def apology(lang: str) -> BotMessage:
     return BotMessage(kind=Kind.ERROR, text=say("apology", lang), lang=lang,
-                      buttons=[Button(title=say("talk_to_person", lang), payload=STAFF_PAYLOAD)])
+                      buttons=[staff_button(lang)])
 
 
 def handed_over(lang: str) -> BotMessage:

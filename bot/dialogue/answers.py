@@ -6,11 +6,11 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, facet_lead, translated_validity
+from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, MAX_WORDS_OF_A_LABEL, facet_lead, translated_validity
 from bot.dialogue.facets import facet_section
 from bot.dialogue.office_hours import OfficeCalendar, week_text
 from bot.i18n.catalogue import text as say
-from bot.reply import BotMessage, Button, Kind, Link, Source
+from bot.reply import STAFF_PAYLOAD, BotMessage, Button, Kind, Link, Source
 from retrieval.german_text import sentences
 from retrieval.kb.chunking import OVERVIEW, plain_text, sections
 from retrieval.kb.dldb_import import missing_description
@@ -19,7 +19,6 @@ from retrieval.kb.offices import Office
 
 MAX_ANSWER_CHARS = 450
 MAX_SUMMARY_CHARS = 110
-MAX_WORDS_OF_A_HEADING = 5
 # "Was kostet das und was muss ich mitbringen?": both facets, at most two.
 MAX_FACETS_ANSWERED = 2
 # Said first when the answered page has nothing on the asked facet, so the page's overview that
@@ -71,8 +70,9 @@ def summary_line(doc: Document) -> str:
     return first[: MAX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + " …"
 
 
-# A bold phrase of a few words without a sentence's end, alone or opening its paragraph.
-_BOLD_HEADING = re.compile(rf"^\s*\*\*(?=[^*]*[^*.!?\s]\s*\*\*)((?:[^*\s]+\s*){{1,{MAX_WORDS_OF_A_HEADING}}})\*\*\s*")
+# A bold phrase of a few words without a sentence's end, alone or opening its paragraph (as a bold
+# label in facet_lead, but "Wichtig:" counts too: the summary quotes what follows it).
+_BOLD_HEADING = re.compile(rf"^\s*\*\*(?=[^*]*[^*.!?\s]\s*\*\*)((?:[^*\s]+\s*){{1,{MAX_WORDS_OF_A_LABEL}}})\*\*\s*")
 
 
 def _without_heading(paragraph: str) -> str:
@@ -242,4 +242,4 @@ def only_in_german(answer: BotMessage, title: str, lang: str, missing: Sequence[
 
 def staff_button(lang: str) -> Button:
     """"Mit einer Person sprechen" in the citizen's language."""
-    return Button(title=say("talk_to_person", lang), payload="/request_human")
+    return Button(title=say("talk_to_person", lang), payload=STAFF_PAYLOAD)

@@ -28,12 +28,13 @@ _LIST_ITEM = re.compile(r"^\s*([-*]|\d+\.)\s+")
 _NUMBER = r"(\d+|ein|einer|eine|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|zwolf|vierzehn|einigen|wenigen)"
 # A time span on the folded text ("drei bis vier Wochen", "14 Tage"; years are mostly ages and
 # validity, not waiting times), and the words of a deadline or a processing time.
-_TIME_SPAN = re.compile(rf"\b{_NUMBER}(\s*(bis|-|–)\s*{_NUMBER})?\s*(werk|arbeits|kalender)?(tag|woche|monat|stunde|minute)\w*"
+_COUNT = rf"\b{_NUMBER}(\s*(bis|-|–)\s*{_NUMBER})?\s*"  # "drei", "drei bis vier", "3-4"
+_TIME_SPAN = re.compile(rf"{_COUNT}(werk|arbeits|kalender)?(tag|woche|monat|stunde|minute)\w*"
                         r"|\b(sofort|am selben tag|am gleichen tag)\b")
 # How long something stays valid ("zehn Jahre gültig", "Gültigkeit für das aktuelle Kalenderjahr"):
 # years count here, and a fee line that names a validity answers it ("12 Monate gültig: 30 Euro").
 _VALID = re.compile(r"\bgultig\b|\bgultigkeit\w*")  # not "einen gültigen Ausweis, sobald Sie 16 Jahre alt sind"
-_VALID_SPAN = re.compile(rf"\b{_NUMBER}(\s*(bis|-|–)\s*{_NUMBER})?\s*(kalender)?(jahr|monat|woche|tag)\w*"
+_VALID_SPAN = re.compile(rf"{_COUNT}(kalender)?(jahr|monat|woche|tag)\w*"
                          r"|\bkalenderjahr|\b(unbefristet|unbegrenzt|lebenslang|dauerhaft)\b")
 # A sentence that begins by pointing back ("Dieser ist drei Monate gültig.") is quoted with the one before.
 _POINTS_BACK = re.compile(r"^(dieser|diese|dieses|er|es) (ist|sind|gilt|gelten|bleibt|wird)\b")
@@ -212,7 +213,6 @@ def translated_validity(translation: Document) -> list[str] | None:
 def _states_validity(sentence: str) -> bool:
     folded = fold(sentence)
     return bool(_VALID.search(folded) and _VALID_SPAN.search(folded))
-
 
 
 def online_link(doc: Document) -> tuple[str, str] | None:
