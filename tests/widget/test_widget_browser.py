@@ -104,6 +104,9 @@ def test_full_conversation_with_clarification_and_staff(browser, page, stack, st
     link = answer.locator("a", has_text="Quelle")
     assert link.get_attribute("href") == "https://www.musterstadt.example/buergerservice/reisepass"
     assert "Stand 14.10.2026" in link.inner_text()
+    # screen readers hear the answer as it is shown: the bold title without its markdown stars
+    live = shadow(page, "#kb-live").inner_text()
+    assert "Reisepass beantragen – Kosten:" in live and "**" not in live
     shot(page, "3-antwort")
     assert axe_violations(page) == []
 

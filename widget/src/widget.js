@@ -336,7 +336,8 @@
     followLanguage(m);
     renderAll();
     if (m.sender !== "citizen") {
-      announce((m.kind === "staff_joined" ? T.staffJoined : (SENDER[m.sender] || "") + ": " + m.text));
+      // as shown: **bold** is drawn, not read out as stars
+      announce((m.kind === "staff_joined" ? T.staffJoined : (SENDER[m.sender] || "") + ": " + (m.text || "").split("**").join("")));
     }
   }
 
