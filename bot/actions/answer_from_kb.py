@@ -133,17 +133,20 @@ class AnswerFromKb(Action):
         translation = build.translation(doc_id, lang)
         offices = [build.offices[o] for o in doc.meta.offices if o in build.offices]
         calendar = self.knowledge.calendar
-        if translation is not None:
-            dispatcher.send(answer_from_translation(doc, translation, facets, confidence, offices, calendar,
-                                                    calendar.now()))
-        else:
-            now = calendar.now()
+        now = calendar.now()
+        translated = None if translation is None else answer_from_translation(
+            doc, translation, facets, confidence, offices, calendar, now)
+        if translated is not None:
+            dispatcher.send(translated)
+        else:  # no version in the citizen's language, or only the German page states what was asked
             leads = facet_leads(doc, facets, offices, office_line(offices, calendar, now))  # once, for both
             reply = answer_from_document(doc, facets, snippet, offices, calendar, now, confidence, see_also, leads)
             if lang == "de":
                 dispatcher.send(reply)
             else:  # which asked facets the page leaves open is said again in the citizen's language
-                for message in only_in_german(reply, doc.meta.title, lang, facets_not_on_page(doc, leads), again):
+                title = doc.meta.title if translation is None else translation.meta.title
+                for message in only_in_german(reply, title, lang, facets_not_on_page(doc, leads), again,
+                                              detail=translation is not None):
                     dispatcher.send(message)
         return [slot_set("last_service", doc_id), slot_set("last_office", None),  # the service's office counts now
                 slot_set("failed_attempts", 0.0), slot_set("offered_services", None)]

@@ -6,7 +6,14 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.dialogue.facet_lead import LABEL, LINK_SECTIONS, MAX_WORDS_OF_A_LABEL, facet_lead, translated_validity
+from bot.dialogue.facet_lead import (
+    LABEL,
+    LINK_SECTIONS,
+    MAX_WORDS_OF_A_LABEL,
+    facet_lead,
+    online_link,
+    translated_facet,
+)
 from bot.dialogue.facets import facet_section
 from bot.dialogue.office_hours import OfficeCalendar, week_text
 from bot.i18n.catalogue import text as say
@@ -190,27 +197,35 @@ def contact_line(office: Office, lang: str = "de") -> str:
 
 
 def answer_from_translation(doc: Document, translation: Document, facets: list[str], confidence: float | None,
-                            offices: list[Office], calendar: OfficeCalendar, now: datetime) -> BotMessage:
+                            offices: list[Office], calendar: OfficeCalendar, now: datetime) -> BotMessage | None:
     """The page's version in the citizen's language (or Leichte Sprache): the section that answers
-    the asked facet ("Fees" for "how much?"), else its first paragraphs, and for "where do I go?"
-    the responsible office with today's hours; with its own source and date. The booking and online
-    links are the German page's."""
+    the asked facet ("Fees" for "how much?"), else its sentences that state it ("Applying is free."),
+    else its first paragraphs, and for "where do I go?" the responsible office with today's hours;
+    with its own source and date. The booking and online links are the German page's.
+
+    None where the version leaves open a fact that the German page states ("how long does it
+    take?"): the German answer gives it (the action, with only_in_german)."""
     meta = doc.meta
     title, lang = translation.meta.title, translation.meta.lang
     parts = sections(translation.body)
     asked = facets[:MAX_FACETS_ANSWERED]
     found = next((hit for facet in asked if (hit := facet_section(facet, parts))), None)
-    # Validity rarely has a heading of its own; the lines that state it ("valid for 10 years") answer it.
-    validity = translated_validity(translation) if not found and "validity" in asked else None
-    # Said to be missing only where the German page has nothing on it either: a translation may state
-    # it in a sentence without a heading ("Applying is free."), which the German facet words cannot find.
-    german_leads = {} if found or validity else facet_leads(doc, asked, offices, office_line(offices, calendar, now))
+    stated = None if found else next(
+        (lines for facet in asked if facet not in OFFICE_FACETS and (lines := translated_facet(translation, facet))), None)
+    # "Can I do it online?": the German page's online service answers it, its link goes with every answer.
+    online = not found and not stated and "online" in asked and online_link(doc) is not None
+    german_leads = {} if found or stated or online else facet_leads(doc, asked, offices, office_line(offices, calendar, now))
+    # Whether a German page without an online service can be used online is its own guess ("nicht
+    # genannt", "persönlich"); the version's first lines, which say how to apply, answer that as well.
+    if any(lead for facet, lead in german_leads.items() if facet not in OFFICE_FACETS | {"online"}):
+        return None
+    # Said to be missing only where the German page has nothing on it either.
     missing = facets_not_on_page(doc, german_leads)
     office = office_line(offices, calendar, now, lang) if OFFICE_FACETS & set(facets) or missing else None
-    if validity:
-        text = "\n".join([f"**{title}**", *validity])
-    elif found:
+    if found:
         text = f"**{title} – {found[0]}:**\n{shorten(found[1])}"
+    elif stated or online:
+        text = "\n".join([f"**{title}**", *(stated or [say("online_yes", lang)])])
     elif office and set(facets) <= {"where", "contact"}:  # "where do I go?": the office, not the page's first lines
         text = f"**{title}**"
     else:
@@ -228,12 +243,13 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
 
 
 def only_in_german(answer: BotMessage, title: str, lang: str, missing: Sequence[str] = (),
-                   again: bool = False) -> list[BotMessage]:
+                   again: bool = False, detail: bool = False) -> list[BotMessage]:
     """For a page without a version in ``lang``: one sentence in that language saying the details
     are only in German (and which asked ``missing`` facets the page leaves open), then the German
     answer, marked as German, with staff offered. ``again``: a follow-up about the same page, whose
-    first answer said all that; a short line names the page."""
-    lead = say("only_german_again" if again else "only_german", lang, title=title)
+    first answer said all that; a short line names the page. ``detail``: the page has a version in
+    ``lang`` (titled ``title``), but only the German page states what was asked."""
+    lead = say("only_german_detail" if detail else "only_german_again" if again else "only_german", lang, title=title)
     notice = " ".join([lead, *[say(NOT_ON_PAGE[f], lang) for f in missing]])
     notice = BotMessage(kind=Kind.ANSWER, text=notice, lang=lang,
                         service_ids=answer.service_ids, confidence=answer.confidence)

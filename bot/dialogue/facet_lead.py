@@ -16,6 +16,7 @@ from retrieval.german_text import fold, sentences
 from retrieval.kb.chunking import plain_text, sections
 from retrieval.kb.documents import Document
 from retrieval.kb.offices import Office
+from retrieval.languages import is_german
 
 MAX_LIST_ITEMS = 8
 MAX_SENTENCES = 2
@@ -208,6 +209,37 @@ def translated_validity(translation: Document) -> list[str] | None:
     found = [sentence for sentence in page_sentences(translation, re.compile(r"\d"))
              if _VALID_FOR.search(sentence.lower()) or _states_validity(sentence)]  # Leichte Sprache is German
     return found[:MAX_VALIDITY_LINES] or None
+
+
+# What states a fee, a time span or the online way in a page's version in another language, which
+# has no heading on it: "Applying is free.", "within **two weeks**", "You can also register online".
+_FEE_ABROAD = re.compile(r"\d\s*(euro|eur\b|€|євро|евро|يورو)|€\s*\d|\b(is|are) free\b|\bfree of charge|\bfor free\b|\bno (fee|charge)|ucretsiz|ucret alinmaz"
+                         r"|безкоштовн|бесплатн|bezpłatn|bezplatn|darmow|gratuit|gratis|مجان")
+_TWO_OR_MORE = (r"(two|three|four|five|six|iki|uc|dort|bes|два|двох|три|трьох|чотир\w*|двух|трех|dwa|dwoch|dwóch"
+                r"|trzy|trzech|doua|două|doi|trei|patru)")
+_SPAN_ABROAD_SAID = re.compile(rf"{_SPAN_ABROAD}|\b{_TWO_OR_MORE}\W+(\w+\W+)?(years?|months?|weeks?|days?|yıl|ay|hafta"
+                               r"|gun|gün|рок\w*|років|місяц\w*|тиж\w*|дн\w*|год\w*|лет|месяц\w*|недел\w*|lat\w*|miesi\w*"
+                               r"|tygod\w*|dni|ani|luni|saptam\w*|săptăm\w*|zile)\b|أسبوعين|يومين|شهرين")
+_ONLINE_ABROAD = re.compile(r"\bonline\b(?![- ]?(id|ausweis))|\binternet|cevrimici|çevrimiçi|онлайн|الإنترنت|الانترنت")
+_CUES_ABROAD = {"cost": _FEE_ABROAD, "deadline": _SPAN_ABROAD_SAID, "online": _ONLINE_ABROAD}
+_CUES_LEICHTE_SPRACHE = {"cost": FACETS["cost"], "online": re.compile(r"\bonline|\binternet")}
+
+
+def translated_facet(translation: Document, facet: str) -> list[str] | None:
+    """In a page's version in another language or in Leichte Sprache that has no heading on the
+    asked facet: the sentences that state it, None if none does. Leichte Sprache is read as German."""
+    if facet == "validity":
+        return translated_validity(translation)
+    if is_german(translation.meta.lang):
+        if facet == "deadline":
+            return _deadline(translation)
+        cue = _CUES_LEICHTE_SPRACHE.get(facet)
+    else:
+        cue = _CUES_ABROAD.get(facet)
+    found = page_sentences(translation, cue) if cue else []
+    if facet == "deadline":  # "(37.50 euros, valid for 6 years)" is no waiting time
+        found = [sentence for sentence in found if not VALIDITY_WORDS.search(sentence.lower())]
+    return found[:MAX_SENTENCES] or None
 
 
 def _states_validity(sentence: str) -> bool:

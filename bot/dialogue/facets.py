@@ -121,6 +121,15 @@ VALIDITY_WORDS = re.compile(r"\b(valid|validity|expire\w*|geçerli\w*|gecerli\w*
                              r"|ważn\w*|wazn\w*|valabil\w*|valabilitate\w*)|صالح\w*|صلاحي\w*")
 
 
+# "What do I need to do?" asks the whole procedure, as German "was muss ich tun?" does: the
+# lexicon's "what do I need" reads it as the documents. Unless the documents are named ("which
+# documents do I need, what do I do?"), a verb of doing removes that facet.
+_DOING = re.compile(r"\b(to|i|we) do\b|\byap(mam|mak|malı\w*|mamız|acağım)\b|\bзробити\b|\bробити\b"
+                    r"|\bсделать\b|\bделать\b|\bzrobić\b|\brobić\b|\bfac\b|\bfacem\b"
+                    r"|أفعل|افعل|أعمل|اعمل|نفعل")
+_DOCUMENT_WORDS = re.compile(r"document|dokument|документ|belge|evrak|paper|papier|\bacte\b|الأوراق|الوثائق|المستندات")
+
+
 # Facet words of the other languages that are read here and not through the lexicon, because as
 # search terms they would pull other pages: "Adresse" the address-change pages above "register my
 # address", "Termin" the appointment pages above "запис до садка" (registering a child).
@@ -140,7 +149,10 @@ def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) ->
     if is_german(lang):
         return facets_of(question)
     facets = facets_of(expand(question, lang))
-    if VALIDITY_WORDS.search(question.lower()):  # "how long is it valid?": not the processing time
+    lowered = question.lower()
+    if "documents" in facets and _DOING.search(lowered) and not _DOCUMENT_WORDS.search(lowered):
+        facets.remove("documents")
+    if VALIDITY_WORDS.search(lowered):  # "how long is it valid?": not the processing time
         facets = ["validity", *(f for f in facets if f != "deadline")]
     words = [w.lower() for w in words_of(question)]
     if len(words) > MAX_WORDS_OF_A_DIALOGUE_ONLY_FACET:  # "I moved and want to register my new address"

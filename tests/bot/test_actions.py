@@ -117,6 +117,17 @@ def test_follow_ups_in_other_languages_refer_to_the_last_service(actions, questi
     assert all(m.service_ids == ["personalausweis-beantragen"] for m in messages)
     assert "22,80" in "\n".join(m.text for m in messages).replace("22.80", "22,80")  # the fee for under 24s
 
+def test_a_fact_only_the_german_page_states_comes_from_it_with_a_notice_in_the_citizens_language(actions):
+    question = "ne kadar sürer?"  # "how long does it take?", after the Turkish page on a foreign driving licence
+    said = [{"event": "user", "text": question, "metadata": {"lang": "tr"}}]
+    notice, german = run(actions, "action_answer_from_kb", tracker(
+        question, slots={"last_service": "fuehrerschein-ausland-umschreiben"}, events=said))[0]
+    title = "Yabancı ehliyeti Alman ehliyetine çevirme"  # the Turkish version's title
+    assert notice.lang == "tr" and notice.text.startswith(f"„{title}“: Bu bilgi yalnızca Almanca sayfada")
+    assert german.lang == "de" and "Sechs bis acht Wochen." in german.text
+    assert german.buttons[-1].payload == "/request_human"
+
+
 @pytest.mark.parametrize(("question", "lang", "fees"), [
     ("was kostet ein neuer?", "de", "üblichen Gebühren"),
     ("how much is a new one?", "en", "usual fees"),  # from the page's English version

@@ -325,6 +325,37 @@ def test_a_translation_answers_validity_with_its_lines_that_state_it():
     assert not any("16th" in line for line in validity("personalausweis-beantragen", "en"))
 
 
+@pytest.mark.parametrize(("doc_id", "lang", "facet", "fact"), [
+    ("wohngeld-beantragen", "en", "cost", "Applying is free."),  # no "Fees" heading: its sentence
+    ("kita-platz-anmelden", "uk", "cost", "Реєстрація безкоштовна."),
+    ("wohnsitz-anmelden", "tr", "deadline", "iki hafta içinde"),  # "two weeks" in words
+    ("wohnsitz-anmelden", "ar", "deadline", "خلال أسبوعين"),
+    ("hundesteuer-anmelden", "de-x-ls", "deadline", "Dafür haben Sie 2 Wochen Zeit."),  # Leichte Sprache, read as German
+    ("wohngeld-beantragen", "en", "online", "Yes, you can do this online."),  # the German page's online service
+])
+def test_a_translation_states_the_asked_fact_first_without_a_heading_on_it(doc_id, lang, facet, fact):
+    from bot.dialogue.answers import answer_from_translation
+    page, version = SAMPLE.documents[doc_id], SAMPLE.translations[(doc_id, lang)]
+    lines = answer_from_translation(page, version, [facet], None, [], CALENDAR, WEDNESDAY_10).text.splitlines()
+    assert lines[0] == f"**{version.meta.title}**" and fact in lines[1]
+
+
+def test_a_fact_only_the_german_page_states_is_left_to_the_german_answer():
+    from bot.dialogue.answers import answer_from_translation
+    # "Sechs bis acht Wochen." stands on the German page only; the Turkish version's first lines would not say it.
+    page = SAMPLE.documents["fuehrerschein-ausland-umschreiben"]
+    version = SAMPLE.translations[("fuehrerschein-ausland-umschreiben", "tr")]
+    assert answer_from_translation(page, version, ["deadline"], None, [], CALENDAR, WEDNESDAY_10) is None
+    # "free" of an appointment is no fee: the English page is said to leave the cost open, as the German one does.
+    page, english = SAMPLE.documents["faq-anmeldefrist-umzug"], SAMPLE.translations[("faq-anmeldefrist-umzug", "en")]
+    message = answer_from_translation(page, english, ["cost"], None, [], CALENDAR, WEDNESDAY_10)
+    assert message.text.splitlines()[1] == "This page does not say what it costs."
+    # A validity is no waiting time: "(22.80 euros, valid for 6 years)" is not quoted for "how long does it take?"
+    page, english = SAMPLE.documents["kinder-ausweisdokumente"], SAMPLE.translations[("kinder-ausweisdokumente", "en")]
+    message = answer_from_translation(page, english, ["deadline"], None, [], CALENDAR, WEDNESDAY_10)
+    assert message.text.splitlines()[1] == "This page does not say how long it takes or which deadlines apply."
+
+
 def test_a_nearly_tied_second_page_is_named_after_the_answer():
     doc = SAMPLE.documents["personalausweis-beantragen"]
     message = answer_from_document(doc, [], None, [], CALENDAR, WEDNESDAY_10,

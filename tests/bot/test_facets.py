@@ -162,6 +162,19 @@ def test_in_a_longer_question_in_another_language_the_address_is_the_subject():
     assert facets_asked(question, "ro", lambda text, _lang: expand_query(text, LEXICON)) == []
 
 
+@pytest.mark.parametrize(("question", "lang", "facets"), [
+    ("what do I need to do?", "en", []), ("ne yapmam lazım?", "tr", []), ("що мені потрібно зробити?", "uk", []),
+    ("что мне нужно сделать?", "ru", []), ("co potrzebuję zrobić?", "pl", []), ("ماذا أحتاج أن أفعل؟", "ar", []),
+    # Without a verb of doing, or with the documents named, the documents stay asked.
+    ("what do I need?", "en", ["documents"]), ("ne lazım?", "tr", ["documents"]),
+    ("hangi belgeler lazım, ne yapmam lazım?", "tr", ["documents"]),
+    ("how much is it and what do I need to do?", "en", ["cost"]),
+])
+def test_what_to_do_asks_the_procedure_not_the_documents(question, lang, facets):
+    """As German "was muss ich tun?": a general answer, not the page's list of documents."""
+    assert facets_asked(question, lang, lambda text, _lang: expand_query(text, LEXICON)) == facets
+
+
 @pytest.mark.parametrize(("message", "only_contact"), [
     ("und die Telefonnummer?", True), ("Nummer bitte", True), ("E-Mail-Adresse?", True),
     ("what's their phone number?", True), ("а номер телефону?", True), ("telefon numarası nedir?", True),
