@@ -112,6 +112,9 @@ def office_line(offices: list[Office], calendar: OfficeCalendar, now: datetime, 
 
 # The facets whose answer is the responsible office ("wo muss ich hin?", "brauche ich einen Termin?").
 OFFICE_FACETS = frozenset({"appointment", "where", "contact"})
+# Asked like a general question: "wie geht das?" is answered by the page's overview unless it has a
+# section on the steps, and never said to be missing.
+GENERAL_FACETS = frozenset({"procedure"})
 
 
 def page_source(doc: Document) -> Source:
@@ -128,7 +131,8 @@ def facet_leads(doc: Document, facets: list[str], offices: list[Office],
 def facets_not_on_page(doc: Document, leads: dict[str, list[str] | None]) -> list[str]:
     """The asked facets (``leads`` of facet_leads) that the page neither states nor has a section on."""
     parts = sections(doc.body)
-    return [facet for facet, lead in leads.items() if not lead and not facet_section(facet, parts)]
+    return [facet for facet, lead in leads.items()
+            if facet in NOT_ON_PAGE and not lead and not facet_section(facet, parts)]
 
 
 def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, str] | None, offices: list[Office],
@@ -153,14 +157,15 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
     else:
         lines += [say(NOT_ON_PAGE[f], "de") for f in missing]
     # The office goes with a question about it, with a general one, and where the page leaves the asked fact open.
-    if office and office not in lines and (not facets or OFFICE_FACETS & set(facets) or missing):
+    general = not [facet for facet in facets if facet not in GENERAL_FACETS]
+    if office and office not in lines and (general or OFFICE_FACETS & set(facets) or missing):
         lines.append(office)
     said = "\n".join(lines)
     links = []
     if meta.booking_url and str(meta.booking_url) not in said:
         links.append(Link(kind="booking", url=str(meta.booking_url), title="Termin buchen"))
     if meta.online_service_url and str(meta.online_service_url) not in said and (
-            "online" in facets or not facets or "appointment" in facets):
+            "online" in facets or general or "appointment" in facets):
         links.append(Link(kind="online", url=str(meta.online_service_url), title="Online erledigen"))
     if see_also:
         links.append(Link(kind="related", url=see_also[1], title=see_also[0]))
@@ -217,7 +222,7 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
     german_leads = {} if found or stated or online else facet_leads(doc, asked, offices, office_line(offices, calendar, now))
     # Whether a German page without an online service can be used online is its own guess ("nicht
     # genannt", "persönlich"); the version's first lines, which say how to apply, answer that as well.
-    if any(lead for facet, lead in german_leads.items() if facet not in OFFICE_FACETS | {"online"}):
+    if any(lead for facet, lead in german_leads.items() if facet not in OFFICE_FACETS | GENERAL_FACETS | {"online"}):
         return None
     # Said to be missing only where the German page has nothing on it either.
     missing = facets_not_on_page(doc, german_leads)

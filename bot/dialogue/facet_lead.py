@@ -62,7 +62,7 @@ LINK_SECTIONS = ("formulare", "links", "weitere informationen")
 # Form titles that name information about a topic, not a way to do it online.
 _INFO_TITLE = re.compile(r"^(information|flyer|faq|hinweis|merkblatt)")
 LABEL = {"cost": "Kosten", "documents": "Unterlagen", "deadline": "Dauer und Fristen", "validity": "Gültigkeit",
-         "online": "Online", "where": "Wo", "appointment": "Termin", "contact": "Kontakt"}
+         "online": "Online", "where": "Wo", "appointment": "Termin", "contact": "Kontakt", "procedure": "Ablauf"}
 
 
 def _lines_of(markdown: str, max_items: int = MAX_LIST_ITEMS) -> list[str]:
@@ -116,7 +116,9 @@ def _units(markdown: str) -> Iterator[tuple[str, bool]]:
 
 
 def _as_item(line: str) -> str:
-    return "- " + plain_text(_LIST_ITEM.sub("", line))
+    """A list item as a line; a numbered one keeps its number (the steps of a procedure are in order)."""
+    number = re.match(r"\s*(\d+)\.\s", line)
+    return (f"{number.group(1)}. " if number else "- ") + plain_text(_LIST_ITEM.sub("", line))
 
 
 def _section(doc: Document, facet: str) -> str | None:
@@ -310,4 +312,7 @@ def facet_lead(doc: Document, facet: str, offices: list[Office], office_today: s
         return _appointment(doc)
     if facet == "contact":
         return _contact(offices)
+    if facet == "procedure":  # a section on the steps; else the page's overview says how (answers.section_for)
+        section = _section(doc, "procedure")
+        return _lines_of(section) if section else None
     return None

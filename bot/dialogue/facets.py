@@ -48,6 +48,12 @@ FACETS: dict[str, re.Pattern[str]] = {
                         r"|^\W*(und )?(die )?adresse\W*$)"),
     "contact": re.compile(r"\b(anruf\w*|oruaf\w*|telefon\w*|nummer|erreiche ich|erreichen\b|kontakt\w*|ansprechp\w*"
                           r"|e-?mail-?adresse|wen (kann|soll) (ich|i|man) (da |dort )?(frag|ansprech)\w*)"),
+    # How it is done, the steps: "was muss ich da machen?", "wie geht das?", "wie läuft das ab?". Last,
+    # so that a question that also asks something specific is answered on that first.
+    "procedure": re.compile(r"\bwas (muss|mus|muas|soll) (ich|i|man|wir) (\w+ ){0,2}(tun|machen|doa)\b"
+                            r"|\bwie (geht|gehts|lauft|funktioniert|klappt) (das|des|es)\b(?! (ihnen|dir|euch)\b)"
+                            r"|\bwie (mache|gehe) ich\b|\bwie lauft (das|des|es) ab\b|\bablauf\w*|\bvorgehen\b"
+                            r"|\bvorgehensweise\b"),
 }
 # Section headings that answer each facet, the most specific word first: a page with both
 # "Voraussetzungen" and "Erforderliche Unterlagen" answers "was muss ich mitbringen?" with the second.
@@ -65,6 +71,8 @@ SECTION_WORDS: dict[str, tuple[str, ...]] = {
                  "الصلاحية"),
     "online": ("online", "internet", "çevrim", "онлайн", "الإنترنت"),
     "contact": ("kontakt", "ansprechp", "contact", "iletişim", "контакт", "اتصال"),
+    "procedure": ("ablauf", "so geht", "vorgehen", "how it works", "procedure", "step", "nasıl", "порядок",
+                  "як це", "как это", "procedura", "jak to", "procedur", "الإجراء", "كيف"),
 }
 _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "online", "termin", "genau", "und",
                 "brauchen", "brauche", "brauch", "teuer", "lange", "denn", "dafur", "das", "da",
@@ -121,12 +129,16 @@ VALIDITY_WORDS = re.compile(r"\b(valid|validity|expire\w*|geçerli\w*|gecerli\w*
                              r"|ważn\w*|wazn\w*|valabil\w*|valabilitate\w*)|صالح\w*|صلاحي\w*")
 
 
-# "What do I need to do?" asks the whole procedure, as German "was muss ich tun?" does: the
-# lexicon's "what do I need" reads it as the documents. Unless the documents are named ("which
-# documents do I need, what do I do?"), a verb of doing removes that facet.
+# "What do I need to do?" asks the procedure, as German "was muss ich tun?" does: the lexicon's
+# "what do I need" reads it as the documents. Unless the documents are named ("which documents do
+# I need, what do I do?"), a verb of doing takes that facet's place; so does "how does it work?".
 _DOING = re.compile(r"\b(to|i|we) do\b|\byap(mam|mak|malı\w*|mamız|acağım)\b|\bзробити\b|\bробити\b"
                     r"|\bсделать\b|\bделать\b|\bzrobić\b|\brobić\b|\bfac\b|\bfacem\b"
                     r"|أفعل|افعل|أعمل|اعمل|نفعل")
+_HOW_IT_WORKS = re.compile(r"\bhow (does|do) (it|this|that|i do)\b|\bwhat are the steps\b|\bhow to do\b"
+                           r"|\bnasıl (yapılır|yapabilirim|yaparım|işliyor)|\bяк це (робиться|працює)\b"
+                           r"|\bкак это (делается|работает)\b|\bjak to (działa|wygląda|się robi)\b|\bcum (se face|funcționează)\b"
+                           r"|كيف يتم ذلك|كيف أقوم")
 _DOCUMENT_WORDS = re.compile(r"document|dokument|документ|belge|evrak|paper|papier|\bacte\b|الأوراق|الوثائق|المستندات")
 
 
@@ -150,8 +162,11 @@ def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) ->
         return facets_of(question)
     facets = facets_of(expand(question, lang))
     lowered = question.lower()
-    if "documents" in facets and _DOING.search(lowered) and not _DOCUMENT_WORDS.search(lowered):
-        facets.remove("documents")
+    if _DOING.search(lowered) or _HOW_IT_WORKS.search(lowered):
+        if "documents" in facets and not _DOCUMENT_WORDS.search(lowered):
+            facets.remove("documents")
+        if "procedure" not in facets:
+            facets.append("procedure")
     if VALIDITY_WORDS.search(lowered):  # "how long is it valid?": not the processing time
         facets = ["validity", *(f for f in facets if f != "deadline")]
     words = [w.lower() for w in words_of(question)]

@@ -30,7 +30,8 @@ OUTCOMES = {
     "handed_off": "an das Team übergeben",
 }
 FACET_NAMES = {"cost": "Kosten", "documents": "Unterlagen", "deadline": "Fristen und Dauer", "validity": "Gültigkeit",
-               "online": "online", "appointment": "Termin", "where": "Ort und Zuständigkeit", "contact": "Kontakt"}
+               "online": "online", "appointment": "Termin", "where": "Ort und Zuständigkeit", "contact": "Kontakt",
+               "procedure": "Ablauf"}
 CHOSE_A_BUTTON = "choose_service"  # the intent of a button of an ask-back (bot/rasa/domain.yml)
 BUCKET_GROWTH = 1.05
 

@@ -99,6 +99,8 @@ def test_holiday_closes_the_office(actions, at_time):
     ("geht das auch online?", "Personalausweis"),
     ("was bringe ich da mit?", "bisheriger Personalausweis oder Reisepass"),  # mitbringen, separated
     ("geht das schnell?", "Etwa drei bis vier Wochen"),
+    ("wie geht das?", "persönlich"),  # how it is done: the page's overview, not a decline
+    ("und was muss ich jetzt tun?", "persönlich"),
 ])
 def test_follow_up_refers_to_last_service(actions, question, expected):
     messages, slots, _ = run(actions, "action_answer_from_kb",

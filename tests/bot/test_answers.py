@@ -356,6 +356,20 @@ def test_a_fact_only_the_german_page_states_is_left_to_the_german_answer():
     assert message.text.splitlines()[1] == "This page does not say how long it takes or which deadlines apply."
 
 
+def test_how_it_is_done_is_the_section_on_the_steps_in_order_else_the_overview():
+    from bot.dialogue.answers import answer_from_translation
+    steps = answer(SAMPLE, "kita-platz-anmelden", ["procedure"])
+    assert steps[:3] == ["**Kita-Platz anmelden (Krippe, Kindergarten, Hort) – Ablauf:**",
+                         "1. Im Kita-Navigator registrieren und Kind anlegen.",
+                         "2. Wunscheinrichtungen und Betreuungsumfang (25, 35 oder 45 Stunden) wählen."]
+    # Without such a section: the page's overview with the office, as for a general question; never "missing".
+    overview = answer(SAMPLE, "hundesteuer-anmelden", ["procedure"])
+    assert overview == answer(SAMPLE, "hundesteuer-anmelden", [])
+    page, english = SAMPLE.documents["kita-platz-anmelden"], SAMPLE.translations[("kita-platz-anmelden", "en")]
+    reply = answer_from_translation(page, english, ["procedure"], None, [], CALENDAR, WEDNESDAY_10)
+    assert reply.text.startswith("**Applying for a childcare place") and "How it works:**" in reply.text
+
+
 def test_a_nearly_tied_second_page_is_named_after_the_answer():
     doc = SAMPLE.documents["personalausweis-beantragen"]
     message = answer_from_document(doc, [], None, [], CALENDAR, WEDNESDAY_10,

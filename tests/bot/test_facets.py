@@ -163,16 +163,23 @@ def test_in_a_longer_question_in_another_language_the_address_is_the_subject():
 
 
 @pytest.mark.parametrize(("question", "lang", "facets"), [
-    ("what do I need to do?", "en", []), ("ne yapmam lazım?", "tr", []), ("що мені потрібно зробити?", "uk", []),
-    ("что мне нужно сделать?", "ru", []), ("co potrzebuję zrobić?", "pl", []), ("ماذا أحتاج أن أفعل؟", "ar", []),
+    ("was muss ich da machen?", "de", ["procedure"]), ("wie geht das?", "de", ["procedure"]),
+    ("wie läuft das ab?", "de", ["procedure"]), ("Was kostet das und wie geht das?", "de", ["cost", "procedure"]),
+    ("wie geht es Ihnen?", "de", []),  # small talk, no question about a service
+    ("what do I need to do?", "en", ["procedure"]), ("how does it work?", "en", ["procedure"]),
+    ("ne yapmam lazım?", "tr", ["procedure"]), ("що мені потрібно зробити?", "uk", ["procedure"]),
+    ("что мне нужно сделать?", "ru", ["procedure"]), ("co potrzebuję zrobić?", "pl", ["procedure"]),
+    ("ماذا أحتاج أن أفعل؟", "ar", ["procedure"]),
     # Without a verb of doing, or with the documents named, the documents stay asked.
     ("what do I need?", "en", ["documents"]), ("ne lazım?", "tr", ["documents"]),
-    ("hangi belgeler lazım, ne yapmam lazım?", "tr", ["documents"]),
-    ("how much is it and what do I need to do?", "en", ["cost"]),
+    ("hangi belgeler lazım, ne yapmam lazım?", "tr", ["documents", "procedure"]),
+    ("how much is it and what do I need to do?", "en", ["cost", "procedure"]),
 ])
 def test_what_to_do_asks_the_procedure_not_the_documents(question, lang, facets):
-    """As German "was muss ich tun?": a general answer, not the page's list of documents."""
+    """"was muss ich tun?", in any language: how it is done, not the page's list of documents."""
     assert facets_asked(question, lang, lambda text, _lang: expand_query(text, LEXICON)) == facets
+    if facets == ["procedure"]:  # a follow-up about the service just discussed, not a new subject
+        assert is_follow_up(question, lang, LEXICON, facets)
 
 
 @pytest.mark.parametrize(("message", "only_contact"), [
