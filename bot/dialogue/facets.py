@@ -132,7 +132,7 @@ VALIDITY_WORDS = re.compile(r"\b(valid|validity|expire\w*|geçerli\w*|gecerli\w*
 # "What do I need to do?" asks the procedure, as German "was muss ich tun?" does: the lexicon's
 # "what do I need" reads it as the documents. Unless the documents are named ("which documents do
 # I need, what do I do?"), a verb of doing takes that facet's place; so does "how does it work?".
-_DOING = re.compile(r"\b(to|i|we) do\b|\byap(mam|mak|malı\w*|mamız|acağım)\b|\bзробити\b|\bробити\b"
+_DOING = re.compile(r"\b(to|i|we) do\b(?! not\b)|\byap(mam|mak|malı\w*|mamız|acağım)\b|\bзробити\b|\bробити\b"
                     r"|\bсделать\b|\bделать\b|\bzrobić\b|\brobić\b|\bfac\b|\bfacem\b"
                     r"|أفعل|افعل|أعمل|اعمل|نفعل")
 _HOW_IT_WORKS = re.compile(r"\bhow (does|do) (it|this|that|i do)\b|\bwhat are the steps\b|\bhow to do\b"

@@ -172,6 +172,7 @@ def test_in_a_longer_question_in_another_language_the_address_is_the_subject():
     ("ماذا أحتاج أن أفعل؟", "ar", ["procedure"]),
     # Without a verb of doing, or with the documents named, the documents stay asked.
     ("what do I need?", "en", ["documents"]), ("ne lazım?", "tr", ["documents"]),
+    ("I do not have a passport, what do I need?", "en", ["documents"]),
     ("hangi belgeler lazım, ne yapmam lazım?", "tr", ["documents", "procedure"]),
     ("how much is it and what do I need to do?", "en", ["cost", "procedure"]),
 ])
