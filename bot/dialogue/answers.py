@@ -215,11 +215,12 @@ def answer_from_translation(doc: Document, translation: Document, facets: list[s
     parts = sections(translation.body)
     asked = facets[:MAX_FACETS_ANSWERED]
     found = next((hit for facet in asked if (hit := facet_section(facet, parts))), None)
-    stated = None if found else next(
-        (lines for facet in asked if facet not in OFFICE_FACETS and (lines := translated_facet(translation, facet))), None)
+    stated = None if found else next((lines for facet in asked if facet not in OFFICE_FACETS
+                                      and (lines := translated_facet(translation, facet))), None)
     # "Can I do it online?": the German page's online service answers it, its link goes with every answer.
     online = not found and not stated and "online" in asked and online_link(doc) is not None
-    german_leads = {} if found or stated or online else facet_leads(doc, asked, offices, office_line(offices, calendar, now))
+    answered = found or stated or online
+    german_leads = {} if answered else facet_leads(doc, asked, offices, office_line(offices, calendar, now))
     # Whether a German page without an online service can be used online is its own guess ("nicht
     # genannt", "persönlich"); the version's first lines, which say how to apply, answer that as well.
     if any(lead for facet, lead in german_leads.items() if facet not in OFFICE_FACETS | GENERAL_FACETS | {"online"}):

@@ -215,13 +215,14 @@ def translated_validity(translation: Document) -> list[str] | None:
 
 # What states a fee, a time span or the online way in a page's version in another language, which
 # has no heading on it: "Applying is free.", "within **two weeks**", "You can also register online".
-_FEE_ABROAD = re.compile(r"\d\s*(euro|eur\b|€|євро|евро|يورو)|€\s*\d|\b(is|are) free\b|\bfree of charge|\bfor free\b|\bno (fee|charge)|ucretsiz|ucret alinmaz"
-                         r"|безкоштовн|бесплатн|bezpłatn|bezplatn|darmow|gratuit|gratis|مجان")
+_FEE_ABROAD = re.compile(r"\d\s*(euro|eur\b|€|євро|евро|يورو)|€\s*\d|\b(is|are) free\b|\bfree of charge|\bfor free\b"
+                         r"|\bno (fee|charge)|ucretsiz|ucret alinmaz|безкоштовн|бесплатн|bezpłatn|bezplatn|darmow"
+                         r"|gratuit|gratis|مجان")
 _TWO_OR_MORE = (r"(two|three|four|five|six|iki|uc|dort|bes|два|двох|три|трьох|чотир\w*|двух|трех|dwa|dwoch|dwóch"
                 r"|trzy|trzech|doua|două|doi|trei|patru)")
-_SPAN_ABROAD_SAID = re.compile(rf"{_SPAN_ABROAD}|\b{_TWO_OR_MORE}\W+(\w+\W+)?(years?|months?|weeks?|days?|yıl|ay|hafta"
-                               r"|gun|gün|рок\w*|років|місяц\w*|тиж\w*|дн\w*|год\w*|лет|месяц\w*|недел\w*|lat\w*|miesi\w*"
-                               r"|tygod\w*|dni|ani|luni|saptam\w*|săptăm\w*|zile)\b|أسبوعين|يومين|شهرين")
+_SPAN_ABROAD_SAID = re.compile(rf"{_SPAN_ABROAD}|\b{_TWO_OR_MORE}\W+(\w+\W+)?(years?|months?|weeks?|days?|yıl|ay"
+                               r"|hafta|gun|gün|рок\w*|років|місяц\w*|тиж\w*|дн\w*|год\w*|лет|месяц\w*|недел\w*|lat\w*"
+                               r"|miesi\w*|tygod\w*|dni|ani|luni|saptam\w*|săptăm\w*|zile)\b|أسبوعين|يومين|شهرين")
 _ONLINE_ABROAD = re.compile(r"\bonline\b(?![- ]?(id|ausweis))|\binternet|cevrimici|çevrimiçi|онлайн|الإنترنت|الانترنت")
 _CUES_ABROAD = {"cost": _FEE_ABROAD, "deadline": _SPAN_ABROAD_SAID, "online": _ONLINE_ABROAD}
 _CUES_LEICHTE_SPRACHE = {"cost": FACETS["cost"], "online": re.compile(r"\bonline|\binternet")}

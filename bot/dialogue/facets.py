@@ -137,7 +137,8 @@ _DOING = re.compile(r"\b(to|i|we) do\b(?! not\b)|\byap(mam|mak|malı\w*|mamız|a
                     r"|أفعل|افعل|أعمل|اعمل|نفعل")
 _HOW_IT_WORKS = re.compile(r"\bhow (does|do) (it|this|that|i do)\b|\bwhat are the steps\b|\bhow to do\b"
                            r"|\bnasıl (yapılır|yapabilirim|yaparım|işliyor)|\bяк це (робиться|працює)\b"
-                           r"|\bкак это (делается|работает)\b|\bjak to (działa|wygląda|się robi)\b|\bcum (se face|funcționează)\b"
+                           r"|\bкак это (делается|работает)\b|\bjak to (działa|wygląda|się robi)\b"
+                           r"|\bcum (se face|funcționează)\b"
                            r"|كيف يتم ذلك|كيف أقوم")
 _DOCUMENT_WORDS = re.compile(r"document|dokument|документ|belge|evrak|paper|papier|\bacte\b|الأوراق|الوثائق|المستندات")
 
