@@ -11,6 +11,7 @@ from bot.dialogue.facet_lead import (
     LINK_SECTIONS,
     MAX_WORDS_OF_A_LABEL,
     facet_lead,
+    label_of,
     online_link,
     translated_facet,
 )
@@ -46,11 +47,16 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
                 break
             out.append(line.strip())
         return "\n".join(out) or lines[0].strip()
-    # Line by line, so that blocks such as an address or bank details keep their lines.
+    # Line by line, so that blocks such as an address or bank details keep their lines; a bold line
+    # of a few words ("**Nach der Einreise**") stays bold: it heads what follows, it is no sentence.
     out: list[str] = []
     used = 0
-    for line in plain_text(markdown).splitlines():
-        kept, rest = [], sentences(re.sub(r"\s+", " ", line).strip())
+    for line in markdown.strip().splitlines():
+        if label := label_of(line.strip()):
+            out.append(f"**{label}**")
+            used += len(label) + 1
+            continue
+        kept, rest = [], sentences(re.sub(r"\s+", " ", plain_text(line)).strip())
         while rest and not (used and used + len(rest[0]) + 1 > limit):
             kept.append(rest.pop(0))
             used += len(kept[-1]) + 1
@@ -58,6 +64,8 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
             out.append(" ".join(kept))
         if rest:  # the limit is reached
             break
+    while out and label_of(out[-1]):  # a heading with nothing after it
+        out.pop()
     return "\n".join(out)
 
 

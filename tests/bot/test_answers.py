@@ -41,7 +41,18 @@ def test_a_shortened_section_keeps_its_lines():
             "**Kontodaten**\n  Stadtsparkasse München\nIBAN: DE86 7015 0000 0000 2030 00")
     assert shorten(fees).splitlines() == [
         "13 Euro", "Wenn Sie den Antrag postalisch stellen, überweisen Sie die Gebühr bitte vorab.",
-        "Kontodaten", "Stadtsparkasse München", "IBAN: DE86 7015 0000 0000 2030 00"]
+        "**Kontodaten**", "Stadtsparkasse München", "IBAN: DE86 7015 0000 0000 2030 00"]
+
+
+def test_a_bold_heading_in_a_section_stays_a_heading_and_never_ends_the_answer():
+    # Munich's residence permit pages head their steps with bold lines; plain, they read as broken sentences.
+    text = ("Mit einem Visum können Sie sich bis zu einem Jahr in Deutschland aufhalten.\n\n**Vor der Einreise**\n"
+            "Für die Einreise brauchen Sie in der Regel ein Visum.\n\n**Nach der Einreise**\n"
+            "Danach melden Sie sich" + " und noch vieles mehr" * 30 + ".")
+    lines = shorten(text).splitlines()
+    assert lines[:3] == ["Mit einem Visum können Sie sich bis zu einem Jahr in Deutschland aufhalten.",
+                         "**Vor der Einreise**", "Für die Einreise brauchen Sie in der Regel ein Visum."]
+    assert len(lines) == 3  # its text is too long to follow: "**Nach der Einreise**" goes as well
 
 
 def test_a_long_section_is_cut_after_a_whole_sentence():
