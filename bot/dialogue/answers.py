@@ -10,8 +10,8 @@ from bot.dialogue.facet_lead import (
     LABEL,
     LINK_SECTIONS,
     MAX_WORDS_OF_A_LABEL,
+    MAX_WORDS_OF_A_LINE,
     facet_lead,
-    label_of,
     online_link,
     translated_facet,
 )
@@ -52,9 +52,9 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
     out: list[str] = []
     used = 0
     for line in markdown.strip().splitlines():
-        if label := label_of(line.strip()):
-            out.append(f"**{label}**")
-            used += len(label) + 1
+        if heading := _heading_of(line):
+            out.append(f"**{heading}**")
+            used += len(heading) + 1
             continue
         kept, rest = [], sentences(re.sub(r"\s+", " ", plain_text(line)).strip())
         while rest and not (used and used + len(rest[0]) + 1 > limit):
@@ -64,9 +64,19 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
             out.append(" ".join(kept))
         if rest:  # the limit is reached
             break
-    while out and label_of(out[-1]):  # a heading with nothing after it
+    while out and _heading_of(out[-1]):  # a heading with nothing after it
         out.pop()
     return "\n".join(out)
+
+
+# A line that is bold as a whole and no sentence ("**Bitte zahlen Sie vor Ort.**" is emphasis), question
+# or announcement: a heading in the text.
+_HEADING_LINE = re.compile(r"^\s*\*\*([^*:?]*[^*:?.!\s])\s*\*\*\s*$")
+
+
+def _heading_of(line: str) -> str | None:
+    heading = _HEADING_LINE.match(line)
+    return heading.group(1).strip() if heading and len(heading.group(1).split()) <= MAX_WORDS_OF_A_LINE else None
 
 
 def summary_line(doc: Document) -> str:

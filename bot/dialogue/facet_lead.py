@@ -146,11 +146,11 @@ def page_sentences(doc: Document, pattern: re.Pattern[str], announcing: bool = F
                     sentence = f"{label}: {sentence}"
                 if sentence not in found:
                     found.append(sentence)
-            label = label_of(line.strip())  # None after a blank line
+            label = _label_of(line.strip())  # None after a blank line
     return found
 
 
-def label_of(line: str) -> str | None:
+def _label_of(line: str) -> str | None:
     """A bold line of a few words names what its paragraph is about ("**Express-Bestellung**"):
     a sentence quoted from there keeps it ("Express-Bestellung: Die Bearbeitungszeit … drei bis sechs
     Arbeitstage.", not the passport's own processing time)."""

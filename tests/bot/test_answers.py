@@ -53,6 +53,9 @@ def test_a_bold_heading_in_a_section_stays_a_heading_and_never_ends_the_answer()
     assert lines[:3] == ["Mit einem Visum können Sie sich bis zu einem Jahr in Deutschland aufhalten.",
                          "**Vor der Einreise**", "Für die Einreise brauchen Sie in der Regel ein Visum."]
     assert len(lines) == 3  # its text is too long to follow: "**Nach der Einreise**" goes as well
+    # A bold sentence is emphasis, not a heading: it stays the plain sentence it was.
+    assert shorten("13 Euro\n**Bitte zahlen Sie die Gebühr erst vor Ort.**").splitlines()[-1] == (
+        "Bitte zahlen Sie die Gebühr erst vor Ort.")
 
 
 def test_a_long_section_is_cut_after_a_whole_sentence():
