@@ -48,11 +48,12 @@ FACETS: dict[str, re.Pattern[str]] = {
                         r"|^\W*(und )?(die )?adresse\W*$)"),
     "contact": re.compile(r"\b(anruf\w*|oruaf\w*|telefon\w*|nummer|erreiche ich|erreichen\b|kontakt\w*|ansprechp\w*"
                           r"|e-?mail-?adresse|wen (kann|soll) (ich|i|man) (da |dort )?(frag|ansprech)\w*)"),
-    # How it is done, the steps: "was muss ich da machen?", "wie geht das?", "wie läuft das ab?". Last,
-    # so that a question that also asks something specific is answered on that first.
+    # How it is done, the steps: "was muss ich da machen?", "wie geht das?", "wie läuft das ab?" (not
+    # "Ablaufdatum", not "mein Ausweis läuft ab"). Last, so that a question that also asks something
+    # specific is answered on that first.
     "procedure": re.compile(r"\bwas (muss|mus|muas|soll) (ich|i|man|wir) (\w+ ){0,2}(tun|machen|doa)\b"
                             r"|\bwie (geht|gehts|lauft|funktioniert|klappt) (das|des|es)\b(?! (ihnen|dir|euch)\b)"
-                            r"|\bwie (mache|gehe) ich\b|\bwie lauft (das|des|es) ab\b|\bablauf\w*|\bvorgehen\b"
+                            r"|\bwie (mache|gehe) ich\b|\bwie lauft (das|des|es) ab\b|\bablaufs?\b|\bvorgehen\b"
                             r"|\bvorgehensweise\b"),
 }
 # Section headings that answer each facet, the most specific word first: a page with both

@@ -166,6 +166,8 @@ def test_in_a_longer_question_in_another_language_the_address_is_the_subject():
     ("was muss ich da machen?", "de", ["procedure"]), ("wie geht das?", "de", ["procedure"]),
     ("wie läuft das ab?", "de", ["procedure"]), ("Was kostet das und wie geht das?", "de", ["cost", "procedure"]),
     ("wie geht es Ihnen?", "de", []),  # small talk, no question about a service
+    ("mein Ausweis läuft bald ab, brauche ich einen neuen?", "de", []),  # it expires: no question of steps
+    ("Wie ist der Ablauf bei der Anmeldung?", "de", ["procedure"]),
     ("what do I need to do?", "en", ["procedure"]), ("how does it work?", "en", ["procedure"]),
     ("ne yapmam lazım?", "tr", ["procedure"]), ("що мені потрібно зробити?", "uk", ["procedure"]),
     ("что мне нужно сделать?", "ru", ["procedure"]), ("co potrzebuję zrobić?", "pl", ["procedure"]),
