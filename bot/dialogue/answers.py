@@ -175,7 +175,7 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
     else:
         lines += [say(NOT_ON_PAGE[f], "de") for f in missing]
     # The office goes with a question about it, with a general one, and where the page leaves the asked fact open.
-    general = not [facet for facet in facets if facet not in GENERAL_FACETS]
+    general = set(facets) <= GENERAL_FACETS
     if office and office not in lines and (general or OFFICE_FACETS & set(facets) or missing):
         lines.append(office)
     said = "\n".join(lines)

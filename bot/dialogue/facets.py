@@ -133,14 +133,14 @@ VALIDITY_WORDS = re.compile(r"\b(valid|validity|expire\w*|geçerli\w*|gecerli\w*
 # "What do I need to do?" asks the procedure, as German "was muss ich tun?" does: the lexicon's
 # "what do I need" reads it as the documents. Unless the documents are named ("which documents do
 # I need, what do I do?"), a verb of doing takes that facet's place; so does "how does it work?".
-_DOING = re.compile(r"\b(to|i|we) do\b(?! not\b)|\byap(mam|mak|malı\w*|mamız|acağım)\b|\bзробити\b|\bробити\b"
-                    r"|\bсделать\b|\bделать\b|\bzrobić\b|\brobić\b|\bfac\b|\bfacem\b"
-                    r"|أفعل|افعل|أعمل|اعمل|نفعل")
-_HOW_IT_WORKS = re.compile(r"\bhow (does|do) (it|this|that|i do)\b|\bwhat are the steps\b|\bhow to do\b"
-                           r"|\bnasıl (yapılır|yapabilirim|yaparım|işliyor)|\bяк це (робиться|працює)\b"
-                           r"|\bкак это (делается|работает)\b|\bjak to (działa|wygląda|się robi)\b"
-                           r"|\bcum (se face|funcționează)\b"
-                           r"|كيف يتم ذلك|كيف أقوم")
+_ASKS_HOW = re.compile(r"\b(to|i|we) do\b(?! not\b)|\byap(mam|mak|malı\w*|mamız|acağım)\b|\bзробити\b|\bробити\b"
+                       r"|\bсделать\b|\bделать\b|\bzrobić\b|\brobić\b|\bfac\b|\bfacem\b"
+                       r"|أفعل|افعل|أعمل|اعمل|نفعل"
+                       r"|\bhow (does|do) (it|this|that|i do)\b|\bwhat are the steps\b|\bhow to do\b"
+                       r"|\bnasıl (yapılır|yapabilirim|yaparım|işliyor)|\bяк це (робиться|працює)\b"
+                       r"|\bкак это (делается|работает)\b|\bjak to (działa|wygląda|się robi)\b"
+                       r"|\bcum (se face|funcționează)\b"
+                       r"|كيف يتم ذلك|كيف أقوم")
 _DOCUMENT_WORDS = re.compile(r"document|dokument|документ|belge|evrak|paper|papier|\bacte\b|الأوراق|الوثائق|المستندات")
 
 
@@ -164,7 +164,7 @@ def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) ->
         return facets_of(question)
     facets = facets_of(expand(question, lang))
     lowered = question.lower()
-    if _DOING.search(lowered) or _HOW_IT_WORKS.search(lowered):
+    if _ASKS_HOW.search(lowered):
         if "documents" in facets and not _DOCUMENT_WORDS.search(lowered):
             facets.remove("documents")
         if "procedure" not in facets:
