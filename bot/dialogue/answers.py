@@ -10,7 +10,7 @@ from bot.dialogue.facet_lead import (
     LABEL,
     LINK_SECTIONS,
     MAX_WORDS_OF_A_LABEL,
-    MAX_WORDS_OF_A_LINE,
+    bold_heading,
     facet_lead,
     online_link,
     translated_facet,
@@ -52,7 +52,7 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
     out: list[str] = []
     used = 0
     for line in markdown.strip().splitlines():
-        if heading := _heading_of(line):
+        if heading := bold_heading(line):
             out.append(f"**{heading}**")
             used += len(heading) + 1
             continue
@@ -64,19 +64,9 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
             out.append(" ".join(kept))
         if rest:  # the limit is reached
             break
-    while out and _heading_of(out[-1]):  # a heading with nothing after it
+    while out and bold_heading(out[-1]):  # a heading with nothing after it
         out.pop()
     return "\n".join(out)
-
-
-# A line that is bold as a whole and no sentence ("**Bitte zahlen Sie vor Ort.**" is emphasis), question
-# or announcement: a heading in the text.
-_HEADING_LINE = re.compile(r"^\s*\*\*([^*:?]*[^*:?.!\s])\s*\*\*\s*$")
-
-
-def _heading_of(line: str) -> str | None:
-    heading = _HEADING_LINE.match(line)
-    return heading.group(1).strip() if heading and len(heading.group(1).split()) <= MAX_WORDS_OF_A_LINE else None
 
 
 def summary_line(doc: Document) -> str:

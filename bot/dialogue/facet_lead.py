@@ -23,8 +23,10 @@ MAX_SENTENCES = 2
 MAX_WORDS_OF_A_LABEL = 5
 # A numbered step of a few words without a full stop: "3. Unterlagen hochladen", "2. **Online-Antrag stellen**".
 _STEP_NAME = re.compile(r"^\d+\.\s+(?=\S)((?:\S+\s*){1,4})$(?<![.!?:])")
-_BOLD_LINE = re.compile(r"^\*\*([^*:?]+)\*\*$")  # a name, not a question or an announcement
 MAX_WORDS_OF_A_LINE = 12  # "Ersterteilung: 100 Euro" is a line of a fee list, not a sentence
+# A line that is bold as a whole and no sentence ("**Bitte zahlen Sie vor Ort.**" is emphasis), question
+# or announcement: a heading in the text ("**Nach der Einreise**", "**Express-Bestellung**").
+_BOLD_HEADING_LINE = re.compile(r"^\s*\*\*([^*:?]*[^*:?.!\s])\s*\*\*\s*$")
 _LIST_ITEM = re.compile(r"^\s*([-*]|\d+\.)\s+")
 _NUMBER = r"(\d+|ein|einer|eine|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|zwolf|vierzehn|einigen|wenigen)"
 # A time span on the folded text ("drei bis vier Wochen", "14 Tage"; years are mostly ages and
@@ -154,8 +156,13 @@ def _label_of(line: str) -> str | None:
     """A bold line of a few words names what its paragraph is about ("**Express-Bestellung**"):
     a sentence quoted from there keeps it ("Express-Bestellung: Die Bearbeitungszeit … drei bis sechs
     Arbeitstage.", not the passport's own processing time)."""
-    bold = _BOLD_LINE.match(line)
-    return bold.group(1) if bold and len(bold.group(1).split()) <= MAX_WORDS_OF_A_LABEL else None
+    return bold_heading(line, MAX_WORDS_OF_A_LABEL)
+
+
+def bold_heading(line: str, max_words: int = MAX_WORDS_OF_A_LINE) -> str | None:
+    """The text of a bold heading line of at most ``max_words`` words, else None."""
+    bold = _BOLD_HEADING_LINE.match(line)
+    return bold.group(1).strip() if bold and len(bold.group(1).split()) <= max_words else None
 
 
 def _cost(doc: Document) -> list[str] | None:
@@ -226,6 +233,7 @@ _SPAN_ABROAD_SAID = re.compile(rf"{_SPAN_ABROAD}|\b{_TWO_OR_MORE}\W+(\w+\W+)?(ye
 _ONLINE_ABROAD = re.compile(r"\bonline\b(?![- ]?(id|ausweis))|\binternet|cevrimici|çevrimiçi|онлайн|الإنترنت|الانترنت")
 _CUES_ABROAD = {"cost": _FEE_ABROAD, "deadline": _SPAN_ABROAD_SAID, "online": _ONLINE_ABROAD}
 _CUES_LEICHTE_SPRACHE = {"cost": FACETS["cost"], "online": re.compile(r"\bonline|\binternet")}
+_LS_ONLINE_WAY = re.compile(rf"{_SAYS_ONLINE.pattern}|\binternet")
 
 
 def translated_facet(translation: Document, facet: str) -> list[str] | None:
@@ -240,6 +248,10 @@ def translated_facet(translation: Document, facet: str) -> list[str] | None:
     else:
         cue = _CUES_ABROAD.get(facet)
     found = page_sentences(translation, cue) if cue else []
+    # "Dort sperren Sie den Online-Ausweis." is no online way; beside one ("im Internet") it says what it needs
+    online_way = any(_LS_ONLINE_WAY.search(fold(sentence)) for sentence in found)
+    if facet == "online" and is_german(translation.meta.lang) and not online_way:
+        found = []
     if facet == "deadline":  # "(37.50 euros, valid for 6 years)" is no waiting time
         found = [sentence for sentence in found if not VALIDITY_WORDS.search(sentence.lower())]
     return found[:MAX_SENTENCES] or None

@@ -13,6 +13,7 @@ from functools import cache
 
 from retrieval.german_text import fold, lemmas, separable_verbs
 from retrieval.languages import DETECTED, is_german
+from retrieval.search.dialect import written_german
 from retrieval.search.expansion import Lexicon, phrases_found, words_of
 
 # Up to 40 characters of one clause: "wie lange dauert es und wie lange ist er gültig?" asks both.
@@ -24,7 +25,8 @@ FACETS: dict[str, re.Pattern[str]] = {
     "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|mitbrig\w*|mitnehm\w*|nachweis\w*|papiere|formular\w*"
                             r"|vorleg\w*|vorzeig\w*"
                             r"|brauch\w* (ich|i|man|wir) (da |do )?(alles|ois|(da)?fur))"),
-    "deadline": re.compile(r"\b(frist\w*|wie lange|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*|rechtzeitig|spatestens"
+    "deadline": re.compile(r"\b(frist\w*|wie lange?\b|wie ?viel zeit|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*"
+                           r"|rechtzeitig|spatestens"
                            r"|fallig\w*|wann (darf|muss|kann|soll) (man|ich|i)\b"
                            r"|schnell(er)?\b)"),
     # How long a document or permit stays valid, not how long it takes: "wie lange ist der Pass
@@ -161,7 +163,7 @@ def facets_asked(question: str, lang: str, expand: Callable[[str, str], str]) ->
     """What a question in any language asks about. The facet words are German; a question in another
     language is read with the German terms its expansion adds ("how much" -> "Gebühren Kosten")."""
     if is_german(lang):
-        return facets_of(question)
+        return facets_of(written_german(question))  # "wia lang dauert des?" asks as "wie lang"
     facets = facets_of(expand(question, lang))
     lowered = question.lower()
     if _ASKS_HOW.search(lowered):
@@ -184,6 +186,7 @@ def topic_words(question: str, lang: str = "de", lexicon: Lexicon | None = None)
     part of an expression the multilingual ``lexicon`` reads as a facet ('how much does it cost?' ->
     [], 'скільки коштує паспорт?' -> ['паспорт'])."""
     if is_german(lang):
+        question = written_german(question)  # "wos" and "mi" are no subjects
         # A word that asks a facet by itself names no subject either, in any spelling: "was kost des?"
         words = [w for w in lemmas(question) if w not in _FACET_WORDS and not _asks_a_facet(w)]
         # "und die Adresse?" asks where the service is done; searched, it found the address-change

@@ -25,6 +25,7 @@ from pathlib import Path
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 from retrieval.languages import DETECTED, GERMAN, is_german
+from retrieval.search.dialect import written_german
 
 SHORT_WORDS = 3
 # A longer message in the prior's script keeps the prior below this probability. Chosen by a rule
@@ -67,6 +68,13 @@ def guess(text: str) -> tuple[str, float]:
     return lang, float(probability)
 
 
+def _dialect_german(text: str) -> bool:
+    written = written_german(text)
+    replaced = sum(a != b for a, b in zip(_WORD.findall(text), _WORD.findall(written)))
+    lang, probability = guess(written)
+    return replaced >= 2 and lang == GERMAN and probability >= MIN_PROBABILITY
+
+
 def message_language(text: str, conversation: str | None = None, widget: str | None = None) -> str:
     """The language to answer ``text`` in.
 
@@ -86,4 +94,6 @@ def message_language(text: str, conversation: str | None = None, widget: str | N
         return prior  # "danke", "ok", "спасибо" never flip a conversation's language
     if _SCRIPT_OF[detected] != _SCRIPT_OF.get(prior_base, "latin") and script(text) == _SCRIPT_OF[detected]:
         return detected  # another script: the prior is certainly wrong
+    if is_german(prior) and _dialect_german(text):
+        return prior  # "wos is heit fia a wetter?" looks English; as written German it is German
     return detected if probability >= MIN_PROBABILITY else prior

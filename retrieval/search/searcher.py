@@ -26,6 +26,7 @@ from retrieval.index.store import IndexBuild
 from retrieval.languages import is_german
 from retrieval.model.embedder import Embedder
 from retrieval.search.confidence import Calibration, load_calibration, uncalibrated_probability
+from retrieval.search.dialect import written_german
 from retrieval.search.expansion import (
     DEFAULT_LEXICON,
     MULTILINGUAL_LEXICON,
@@ -140,6 +141,7 @@ class Searcher:
             # No German spelling correction: it "corrected" English "fled" to "Feld", Turkish
             # "kesin" to "kein" (docs/experiments.md).
             return expand_query(query, self.foreign_lexicon)
+        query = written_german(query)  # "muas i mi ummeldn" -> "muss ich mich ummelden"
         return expand_query(query, self.lexicon, self.corrector, separable_verbs(query))
 
     def embed_query(self, expanded: str) -> np.ndarray:

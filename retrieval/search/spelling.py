@@ -30,7 +30,7 @@ _ASCII_UMLAUT = re.compile(r"[aou]e")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
-def _lookup_table(name: str) -> dict:
+def lookup_table(name: str) -> dict:
     with gzip.open(str(files("spacy_lookups_data") / "data" / f"{name}.json.gz"), "rt", encoding="utf-8") as f:
         return json.load(f)
 
@@ -38,8 +38,8 @@ def _lookup_table(name: str) -> dict:
 @lru_cache(maxsize=1)
 def german_words() -> frozenset[str]:
     """Folded German words: the lemma table's forms and lemmas, and the most frequent web forms."""
-    lemma_table: dict[str, str] = _lookup_table("de_lemma_lookup")
-    probabilities: dict[str, float] = _lookup_table("de_lexeme_prob")
+    lemma_table: dict[str, str] = lookup_table("de_lemma_lookup")
+    probabilities: dict[str, float] = lookup_table("de_lexeme_prob")
     frequent = sorted(probabilities, key=probabilities.__getitem__, reverse=True)[:FREQUENT_FORMS]
     forms = [*lemma_table, *lemma_table.values(), *frequent]
     return frozenset(key for w in forms if len(key := fold(w)) >= MIN_LENGTH)  # shorter ones are never corrected

@@ -370,6 +370,12 @@ def test_a_fact_only_the_german_page_states_is_left_to_the_german_answer():
     assert message.text.splitlines()[1] == "This page does not say how long it takes or which deadlines apply."
 
 
+def test_the_online_id_card_is_no_online_service_in_leichte_sprache_either():
+    from bot.dialogue.facet_lead import translated_facet
+    # "Dort sperren Sie den Online-Ausweis." says nothing about doing this online
+    assert translated_facet(SAMPLE.translations[("ausweis-verloren", "de-x-ls")], "online") is None
+
+
 def test_how_it_is_done_is_the_section_on_the_steps_in_order_else_the_overview():
     from bot.dialogue.answers import answer_from_translation
     steps = answer(SAMPLE, "kita-platz-anmelden", ["procedure"])

@@ -40,6 +40,8 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("muss ich persönlich vorbeikommen?", ["online", "appointment"], [], True),
     ("was brauche ich fürs Auto?", ["documents"], ["auto"], True),  # "fürs" is "für das"
     ("und was kost des?", ["cost"], [], True),  # Bavarian: a facet word in any spelling names no subject
+    ("wos kost des?", ["cost"], [], True),  # "wos" is "was" (retrieval/search/lexicon/mundart.yaml), no subject
+    ("wie viel Zeit hab ich dafür?", ["deadline"], [], True),
     ("Was kostet ein Personalausweis?", ["cost"], ["personalausweis"], True),  # the search decides
     ("Ich möchte meinen Hund anmelden", [], ["hund", "anmelden"], False),
     ("und wen kann ich da anrufen?", ["contact"], [], True),
@@ -51,6 +53,13 @@ def test_facets_topics_and_follow_ups(question, facets, topic, follow_up):
     assert facets_of(question) == facets
     assert topic_words(question) == topic
     assert is_follow_up(question) is follow_up
+
+
+def test_a_dialect_question_asks_its_facet_as_written_german():
+    # "wie lang habe ich Zeit?" (retrieval/search/lexicon/mundart.yaml); facets_of reads written German only
+    facets = facets_asked("wia lang hob i zeit?", "de", expand=lambda text, lang: text)
+    assert facets == ["deadline"] and facets_of("wia lang hob i zeit?") == []
+    assert is_follow_up("wia lang hob i zeit?", "de", None, facets)  # as the action asks it
 
 
 def test_a_long_question_is_never_a_follow_up():

@@ -19,6 +19,8 @@ from bot.i18n.detect import message_language
     # German terms in another language do not make it German, nor does dialect make German foreign
     ("how do I book a Termin at the Bürgerbüro", "en"),
     ("Griaß di, wos kost a neier Ausweis bei eich?", "de"),
+    ("wos is heit fia a wetter?", "de"),  # py3langid: English; as written German ("was ist heute …") German
+    ("i need a new passport", "en"),  # "i" alone is no Bavarian sentence
 ])
 def test_a_message_of_four_or_more_words_gets_its_language(text, lang):
     assert message_language(text, widget="de") == lang

@@ -57,6 +57,21 @@ def test_colloquial_question_answered_with_source_and_snippet(searcher):
     assert searcher.level(result) == "answer"
 
 
+@pytest.mark.parametrize(("question", "gold", "level"), [
+    # Without the dialect table: declined (0.12), the right page first
+    ("Servus, i bin grad vo Minga nach Musterstadt zogn, muas i mi do irgendwo melden?", "wohnsitz-anmelden",
+     "clarify"),
+    # Without it: asked back, the registry's certificates first
+    ("Mei Oma is gstorbn, wos miassn mia jetzt beim Standesamt doa?", "sterbefall-beurkunden", "answer"),
+    # Without it: asked back, the new ID card first ("valorn" is "verloren")
+    ("I hob mein Perso valorn, wos muas i doa?", "ausweis-verloren", "answer"),
+    ("Ick hab meenen Führerschein valorn, wat nu?", "fuehrerschein-verloren", "answer"),
+])
+def test_dialect_is_searched_as_written_german(searcher, question, gold, level):
+    result = searcher.search(question)
+    assert result.top.doc_id == gold and searcher.level(result) == level
+
+
 def test_typos_are_corrected_with_the_pages_own_words(searcher):
     result = searcher.search("hab meinen fürerschein verloren")
     assert "Führerschein" in result.expanded_query

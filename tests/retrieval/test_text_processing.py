@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import pytest
+import yaml
 
-from retrieval.german_text import char_ngrams, lemmas, separable_verbs
+from retrieval.german_text import char_ngrams, fold, lemmas, separable_verbs
 from retrieval.kb.chunking import MAX_CHARS, OVERVIEW, chunk_document, plain_text, sections, whole_document
 from retrieval.kb.documents import Document, FrontMatter
 from retrieval.kb.offices import Office, parse_intervals
+from retrieval.search.dialect import DIALECT_TABLE, written_german
 from retrieval.search.expansion import (
     DEFAULT_LEXICON,
     MULTILINGUAL_LEXICON,
@@ -19,7 +21,7 @@ from retrieval.search.expansion import (
     place_pattern,
     without_place_name,
 )
-from retrieval.search.spelling import SpellingCorrector
+from retrieval.search.spelling import SpellingCorrector, lookup_table
 
 
 def doc(body: str, **meta) -> Document:
@@ -280,3 +282,21 @@ def test_opening_hours():
     assert office.intervals_on(date(2026, 12, 28)) == []  # a Monday, but a closing day
     with pytest.raises(ValueError, match="Ende liegt vor dem Beginn"):
         parse_intervals("12:00-08:00")
+
+
+def test_dialect_words_become_written_german_and_written_german_stays():
+    assert written_german("Wos kost'n a zwoate Biotonne bei eich?") == "was kost'n a zweite Biotonne bei euch?"
+    assert written_german("muas i mi do ummeldn?") == "muss ich mich da ummelden?"
+    for question in ("Was braucht mein Kind für eine Reise ins Ausland?", "Führerschein Klasse A, was kostet des?",
+                     "Wie hoch ist die Gebühr des Ausweises?"):
+        assert written_german(question) == question
+
+
+def test_no_dialect_entry_is_a_word_of_written_german():
+    # Compared without umlauts: "bräucht" was "braucht" and turned every "braucht" into "bräuchte".
+    lemma_table = lookup_table("de_lemma_lookup")
+    written = {fold(word) for word in [*lemma_table, *lemma_table.values()]}
+    # Rare in written German and frequent in dialect: "hob" (past of "heben"; Bavarian "habe"), "olles", "haste".
+    accepted = {"hob", "olles", "haste"}
+    entries = yaml.safe_load(DIALECT_TABLE.read_text(encoding="utf-8"))
+    assert {fold(key) for key in entries} & written == accepted
