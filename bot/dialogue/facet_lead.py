@@ -270,7 +270,7 @@ def online_link(doc: Document) -> tuple[str, str] | None:
     return (form.title, str(form.url)) if form else None
 
 
-def _online(doc: Document) -> list[str]:
+def _online(doc: Document) -> list[str] | None:
     said = page_sentences(doc, _SAYS_ONLINE, announcing=True)
     link = online_link(doc)
     if link:
@@ -288,7 +288,7 @@ def _online(doc: Document) -> list[str]:
     in_person = page_sentences(doc, _IN_PERSON)[:1]
     if in_person:
         return ["Online geht das nach dieser Seite nicht.", *in_person]
-    return ["Einen Online-Weg nennt die Seite dafür nicht."]
+    return None  # the answer says so (NOT_ON_PAGE in answers.py)
 
 
 def _appointment(doc: Document) -> list[str] | None:

@@ -173,6 +173,10 @@ def test_online_first_says_yes_with_the_link_or_no():
     no = answer(SAMPLE, "reisepass-beantragen", ["online"])
     assert no[1] == "Online geht das nach dieser Seite nicht."
     assert "persönlich" in no[2]
+    # A page that says nothing on it: said so, as for any facet, then the overview and the office
+    unsaid = answer(SAMPLE, "ausweis-verloren", ["online"])
+    assert unsaid[1] == "Ob es einen Online-Weg gibt, steht auf dieser Seite nicht."
+    assert "unverzüglich im Bürgerbüro" in unsaid[2] and unsaid[-1].startswith("Zuständig: Bürgerbüro Mitte")
 
 
 def test_a_sentence_under_a_bold_name_keeps_the_name(write_kb):
@@ -371,9 +375,13 @@ def test_a_fact_only_the_german_page_states_is_left_to_the_german_answer():
 
 
 def test_the_online_id_card_is_no_online_service_in_leichte_sprache_either():
+    from bot.dialogue.answers import answer_from_translation
     from bot.dialogue.facet_lead import translated_facet
     # "Dort sperren Sie den Online-Ausweis." says nothing about doing this online
     assert translated_facet(SAMPLE.translations[("ausweis-verloren", "de-x-ls")], "online") is None
+    page, version = SAMPLE.documents["ausweis-verloren"], SAMPLE.translations[("ausweis-verloren", "de-x-ls")]
+    reply = answer_from_translation(page, version, ["online"], None, [], CALENDAR, WEDNESDAY_10).text.splitlines()
+    assert reply[1] == "Ob es im Internet geht: Das steht nicht auf dieser Seite."  # the first answer said the rest
 
 
 def test_how_it_is_done_is_the_section_on_the_steps_in_order_else_the_overview():
