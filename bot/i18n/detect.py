@@ -23,9 +23,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+from spacy.lang.en.stop_words import STOP_WORDS as ENGLISH_STOP_WORDS
 
 from retrieval.languages import DETECTED, GERMAN, is_german
-from retrieval.search.dialect import written_german
+from retrieval.search.dialect import dialect_words, written_german
 
 SHORT_WORDS = 3
 # A longer message in the prior's script keeps the prior below this probability. Chosen by a rule
@@ -69,10 +70,13 @@ def guess(text: str) -> tuple[str, float]:
 
 
 def _dialect_german(text: str) -> bool:
-    written = written_german(text)
-    replaced = sum(a != b for a, b in zip(_WORD.findall(text), _WORD.findall(written)))
-    lang, probability = guess(written)
-    return replaced >= 2 and lang == GERMAN and probability >= MIN_PROBABILITY
+    """Two or more dialect words ("wos", "heit"; "i", "is" and "do" are English too) and, read as
+    written German, surely German."""
+    telling = [word for word in dialect_words(text) if word.lower() not in ENGLISH_STOP_WORDS]
+    if len(telling) < 2:
+        return False
+    lang, probability = guess(written_german(text))
+    return lang == GERMAN and probability >= MIN_PROBABILITY
 
 
 def message_language(text: str, conversation: str | None = None, widget: str | None = None) -> str:

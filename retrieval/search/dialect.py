@@ -31,3 +31,9 @@ def written_german(text: str) -> str:
     """``text`` with each dialect word of the table replaced by its written form."""
     table = _table()
     return _WORD.sub(lambda word: table.get(fold(word.group()), word.group()), text)
+
+
+def dialect_words(text: str) -> list[str]:
+    """The words of ``text`` that the table replaces."""
+    table = _table()
+    return [word for word in _WORD.findall(text) if fold(word) in table]

@@ -21,6 +21,7 @@ from bot.i18n.detect import message_language
     ("Griaß di, wos kost a neier Ausweis bei eich?", "de"),
     ("wos is heit fia a wetter?", "de"),  # py3langid: English; as written German ("was ist heute …") German
     ("i need a new passport", "en"),  # "i" alone is no Bavarian sentence
+    ("what is the Wohnungsgeberbestätigung and where do I get it", "en"),  # "is", "do": English words too
 ])
 def test_a_message_of_four_or_more_words_gets_its_language(text, lang):
     assert message_language(text, widget="de") == lang
