@@ -10,6 +10,7 @@ Which of these happens is decided by dialogue/service_policy.py; this module bui
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from bot.actions.handoff import offer_handoff
@@ -87,7 +88,8 @@ class AnswerFromKb(Action):
             stuck = failures >= self.settings.failures_before_handoff
             return [slot_set("failed_attempts", failures), *self.ask_which(dispatcher, offered, lang, with_staff=stuck)]
         if step is Step.ANSWER_LAST:
-            return self.answer(dispatcher, last, facets, None, None, lang, again=True)
+            return self.answer(dispatcher, last, facets, None, None, lang, again=True,
+                               previous=tracker.slot("last_answer"))
         if step is Step.ANSWER_TOP:
             top = result.top
             snippet = top.snippets[0] if top.snippets else None
@@ -124,10 +126,22 @@ class AnswerFromKb(Action):
 
     def answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
                confidence: float | None, lang: str, see_also: tuple[str, str] | None = None,
-               again: bool = False) -> list[Event]:
+               again: bool = False, previous: str | None = None) -> list[Event]:
         """The page's answer; in the citizen's language from its translation, if the page has one,
         else the German answer after a sentence in their language saying so, with staff offered
-        (``again``: a follow-up about the page just answered, whose first answer said so in full)."""
+        (``again``: a follow-up about the page just answered, whose first answer said so in full).
+        If it is word for word the answer before (``previous``, its fingerprint; "wie geht das?"
+        after the overview), the bot says the page has no more and offers staff instead."""
+        out = Dispatcher(facets=dispatcher.facets)
+        events = self._answer(out, doc_id, facets, snippet, confidence, lang, see_also, again)
+        said = fingerprint(out.sent[-1])  # the answer itself; a notice before it may differ ("again in German")
+        if said == previous:
+            return offer_handoff(dispatcher, lang, lead="nothing_more")
+        dispatcher.messages.extend(out.messages)
+        return [*events, slot_set("last_answer", said)]
+
+    def _answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
+                confidence: float | None, lang: str, see_also: tuple[str, str] | None, again: bool) -> list[Event]:
         build = self.knowledge.build
         doc = build.documents[doc_id]
         translation = build.translation(doc_id, lang)
@@ -272,3 +286,8 @@ class NoneOfThese(Action):
         failures = float(tracker.slot("failed_attempts") or 0) + 1
         return [slot_set("failed_attempts", failures), slot_set("offered_services", None),
                 *offer_handoff(dispatcher, tracker.lang)]
+
+
+def fingerprint(message: BotMessage) -> str:
+    """A short hash of what the citizen read: the slot keeps this, not the text."""
+    return hashlib.sha256(message.text.encode()).hexdigest()[:16]

@@ -15,7 +15,7 @@ from bot.actions.webhook import build_actions
 from bot.live_index import LiveIndex
 from bot.main import create_app
 from bot.rasa.components import intent_vector
-from bot.reply import Link, Source
+from bot.reply import Kind, Link, Source
 from bot.settings import Settings
 from retrieval.index.build import build_index
 from retrieval.kb.offices import load_offices
@@ -108,6 +108,27 @@ def test_follow_up_refers_to_last_service(actions, question, expected):
     assert messages[0].service_ids[0] == "personalausweis-beantragen"
     assert expected in messages[0].text
 
+
+
+def test_the_same_answer_is_not_sent_twice_in_a_row_the_bot_offers_staff_instead(actions):
+    # The dog tax page has no section on the steps: "wie geht das?" after its overview would repeat it.
+    first, slots, _ = run(actions, "action_answer_from_kb", tracker("Ich möchte meinen Hund anmelden"))
+    assert first[0].service_ids == ["hundesteuer-anmelden"] and slots["last_answer"]
+    again = {"last_service": "hundesteuer-anmelden", "last_answer": slots["last_answer"]}
+    messages, slots, _ = run(actions, "action_answer_from_kb", tracker("wie geht das?", slots=again))
+    assert [m.kind for m in messages] == [Kind.HANDOFF_OFFER] and slots["handoff_offered"] is True
+    assert messages[0].text.startswith("Mehr, als ich eben geschrieben habe, steht dazu nicht auf der Seite.")
+    # Another fact of the same page is no repetition
+    messages, slots, _ = run(actions, "action_answer_from_kb", tracker("was kostet das?", slots=again))
+    assert messages[0].kind == Kind.ANSWER and "Kosten" in messages[0].text
+    # In English the German page follows a notice that differs the second time ("again in German"): the same
+    said = [{"event": "user", "text": "I want to register my dog", "metadata": {"lang": "en"}}]
+    _, slots, _ = run(actions, "action_answer_from_kb", tracker("I want to register my dog", events=said))
+    again = {"last_service": "hundesteuer-anmelden", "last_answer": slots["last_answer"]}
+    said = [{"event": "user", "text": "how does it work?", "metadata": {"lang": "en"}}]
+    messages, _, _ = run(actions, "action_answer_from_kb", tracker("how does it work?", slots=again, events=said))
+    assert [m.kind for m in messages] == [Kind.HANDOFF_OFFER]
+    assert messages[0].text.startswith("The page says nothing more")
 
 
 @pytest.mark.parametrize(("question", "lang"), [("how much does it cost?", "en"), ("скільки це коштує?", "uk"),
