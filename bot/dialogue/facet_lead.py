@@ -249,8 +249,8 @@ def translated_facet(translation: Document, facet: str) -> list[str] | None:
         cue = _CUES_ABROAD.get(facet)
     found = page_sentences(translation, cue) if cue else []
     # "Dort sperren Sie den Online-Ausweis." is no online way; beside one ("im Internet") it says what it needs
-    online_way = any(_LS_ONLINE_WAY.search(fold(sentence)) for sentence in found)
-    if facet == "online" and is_german(translation.meta.lang) and not online_way:
+    if facet == "online" and is_german(translation.meta.lang) \
+            and not any(_LS_ONLINE_WAY.search(fold(sentence)) for sentence in found):
         found = []
     if facet == "deadline":  # "(37.50 euros, valid for 6 years)" is no waiting time
         found = [sentence for sentence in found if not VALIDITY_WORDS.search(sentence.lower())]
