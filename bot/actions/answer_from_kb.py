@@ -35,6 +35,7 @@ from bot.reply import BotMessage, Button, Kind
 from bot.settings import Settings
 from retrieval.index.store import IndexBuild
 from retrieval.kb.documents import Document
+from retrieval.languages import is_german
 from retrieval.search.searcher import SearchResult, ask_back_options, near_tie_second
 
 # "kann ich da einfach so vorbeikommen?" has two words of its own ("einfach", "vorbeikommen");
@@ -63,6 +64,7 @@ class AnswerFromKb(Action):
         contact_asked = contact_asked_of(build, tracker)
         lexicon = self.knowledge.searcher.foreign_lexicon  # read only for another language than German
         own_words = topic_words(text, lang, lexicon)
+        detail = self.detail_of(own_words, lang)
         signals = Signals(
             chosen=bool(chosen) and chosen in build.documents, short=is_follow_up(text, lang, lexicon, facets),
             has_topic=bool(own_words), offered_before=bool(offered), last_service=last in build.documents,
@@ -80,8 +82,10 @@ class AnswerFromKb(Action):
         step = next_step(signals, search)
         if step is Step.ANSWER_CHOSEN:  # the answer to a button, not a question of its own: no facets counted
             dispatcher.facets = []
-            asked = facets_asked(_question_before_buttons(tracker), lang, self.knowledge.searcher.expand)
-            return self.answer(dispatcher, chosen, asked, None, 1.0, lang)
+            question = _question_before_buttons(tracker)
+            asked = facets_asked(question, lang, self.knowledge.searcher.expand)
+            return self.answer(dispatcher, chosen, asked, None, 1.0, lang,
+                               detail=self.detail_of(topic_words(question, lang, lexicon), lang))
         if step is Step.ASK_WHICH_OFFERED:
             # Asked again without a choice: the question stays unanswered, and a person is offered beside the services.
             failures = float(tracker.slot("failed_attempts") or 0) + 1
@@ -89,13 +93,13 @@ class AnswerFromKb(Action):
             return [slot_set("failed_attempts", failures), *self.ask_which(dispatcher, offered, lang, with_staff=stuck)]
         if step is Step.ANSWER_LAST:
             return self.answer(dispatcher, last, facets, None, None, lang, again=True,
-                               previous=tracker.slot("last_answer"))
+                               previous=tracker.slot("last_answer"), detail=detail)
         if step is Step.ANSWER_TOP:
             top = result.top
             snippet = top.snippets[0] if top.snippets else None
             second = near_tie_second(result)
             return self.answer(dispatcher, top.doc_id, facets, snippet and (snippet.section, snippet.text),
-                               result.confidence, lang, see_also=second and (second.title, second.url))
+                               result.confidence, lang, see_also=second and (second.title, second.url), detail=detail)
         if step is Step.ASK_BACK:
             return clarify(dispatcher, tracker, self.settings, result, build)
         if step is Step.ANSWER_CONTACT:
@@ -105,6 +109,11 @@ class AnswerFromKb(Action):
         if step is Step.OFFER_STAFF:
             return offer_handoff(dispatcher, lang, lead=None)
         return failed(dispatcher, tracker, self.settings, result)
+
+    def detail_of(self, own_words: list[str], lang: str) -> dict[str, float]:
+        """The question's topic words with their rarity, for the answer's paragraph on them
+        (answers.question_first); German only: the pages' words are German."""
+        return self.knowledge.build.lexical.rarity(own_words) if is_german(lang) else {}
 
     def search_in_context(self, text: str, last: Document | None, lang: str) -> tuple[SearchResult, str]:
         """The search and its level. A short message after a service ("und für Kinder?" after the
@@ -126,14 +135,14 @@ class AnswerFromKb(Action):
 
     def answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
                confidence: float | None, lang: str, see_also: tuple[str, str] | None = None,
-               again: bool = False, previous: str | None = None) -> list[Event]:
+               again: bool = False, previous: str | None = None, detail: dict[str, float] | None = None) -> list[Event]:
         """The page's answer; in the citizen's language from its translation, if the page has one,
         else the German answer after a sentence in their language saying so, with staff offered
         (``again``: a follow-up about the page just answered, whose first answer said so in full).
         If it is word for word the answer before (``previous``, its fingerprint; "wie geht das?"
         after the overview), the bot says the page has no more and offers staff instead."""
         out = Dispatcher(facets=dispatcher.facets)
-        events = self._answer(out, doc_id, facets, snippet, confidence, lang, see_also, again)
+        events = self._answer(out, doc_id, facets, snippet, confidence, lang, see_also, again, detail or {})
         said = fingerprint(out.sent[-1])  # the answer itself; a notice before it may differ ("again in German")
         if said == previous:
             return offer_handoff(dispatcher, lang, lead="nothing_more")
@@ -141,7 +150,8 @@ class AnswerFromKb(Action):
         return [*events, slot_set("last_answer", said)]
 
     def _answer(self, dispatcher: Dispatcher, doc_id: str, facets: list[str], snippet: tuple[str, str] | None,
-                confidence: float | None, lang: str, see_also: tuple[str, str] | None, again: bool) -> list[Event]:
+                confidence: float | None, lang: str, see_also: tuple[str, str] | None, again: bool,
+                detail: dict[str, float]) -> list[Event]:
         build = self.knowledge.build
         doc = build.documents[doc_id]
         translation = build.translation(doc_id, lang)
@@ -154,7 +164,8 @@ class AnswerFromKb(Action):
             dispatcher.send(translated)
         else:  # no version in the citizen's language, or only the German page states what was asked
             leads = facet_leads(doc, facets, offices, office_line(offices, calendar, now))  # once, for both
-            reply = answer_from_document(doc, facets, snippet, offices, calendar, now, confidence, see_also, leads)
+            reply = answer_from_document(doc, facets, snippet, offices, calendar, now, confidence, see_also, leads,
+                                         detail)
             if lang == "de":
                 dispatcher.send(reply)
             else:  # which asked facets the page leaves open is said again in the citizen's language

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from bot.dialogue.facet_lead import (
@@ -19,13 +19,18 @@ from bot.dialogue.facets import facet_section
 from bot.dialogue.office_hours import OfficeCalendar, week_text
 from bot.i18n.catalogue import text as say
 from bot.reply import STAFF_PAYLOAD, BotMessage, Button, Kind, Link, Source
-from retrieval.german_text import sentences
+from retrieval.german_text import STOP, fold, german_pipeline, lemmas, sentences
 from retrieval.kb.chunking import OVERVIEW, plain_text, sections
 from retrieval.kb.dldb_import import missing_description
 from retrieval.kb.documents import Document
 from retrieval.kb.offices import Office
 
 MAX_ANSWER_CHARS = 450
+# A question word counts for a paragraph of the answer if at most about one page in eight names it
+# (inverse document frequency >= 2): "Ausland" and "Kindergeld" do, "München" and "Wohnsitz" do not.
+MIN_RARITY = 2.0
+# A longer question word also counts inside a compound of the page: "Ausland" in "Auslandsanschrift".
+MIN_LETTERS_OF_A_PREFIX = 5
 MAX_SUMMARY_CHARS = 110
 # "Was kostet das und was muss ich mitbringen?": both facets, at most two.
 MAX_FACETS_ANSWERED = 2
@@ -67,6 +72,64 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
     while out and bold_heading(out[-1]):  # a heading with nothing after it
         out.pop()
     return "\n".join(out)
+
+
+def question_first(markdown: str, detail: Mapping[str, float], title: str) -> str:
+    """The paragraph that names the question's own detail, put first: "Ich ziehe ins Ausland, muss ich
+    mich abmelden?" is answered with the page's paragraph on moving abroad, not with its first one on
+    moving within Germany. ``detail``: the question's topic lemmas and how rare each is in the knowledge
+    base (LexicalIndex.rarity); the title's words say nothing the whole page does not. Only the page's
+    nouns count (German capitalises them), so "melden" in a question finds no "melden Sie sich". A
+    paragraph moves only if it names more of the detail than the first, together with what leads into
+    it ("Bitte beachten Sie:", a bold heading, a sentence that a list completes)."""
+    in_title = {part for word in lemmas(title) for part in (*word.split("-"), word.replace("-", ""))}
+    asked = {word: weight for word, weight in detail.items()
+             if weight >= MIN_RARITY and not any(word in part for part in in_title)}
+    units = _units_of(markdown)
+    if not asked or len(units) < 2:
+        return markdown
+    named = [_weight_named(unit, asked) for unit in units]
+    best = max(range(len(units)), key=lambda i: (named[i], -i))
+    if named[best] <= named[0]:
+        return markdown
+    return "\n\n".join([units[best], *units[:best], *units[best + 1:]])
+
+
+_LIST_ITEM = re.compile(r"\s*([-*]|\d+\.)\s")
+
+
+def _units_of(markdown: str) -> list[str]:
+    """Paragraphs, each joined to the one before if that one leads into it: a line ending without a
+    sentence's end (a bold heading, "Hinweis:", "… wenn jemand") or a list item before another."""
+    units: list[str] = []
+    for part in (p.strip() for p in re.split(r"\n\s*\n", markdown.strip())):
+        if not part:
+            continue
+        last_line = units[-1].splitlines()[-1] if units else ""
+        in_list = bool(_LIST_ITEM.match(last_line))
+        if units and (_LIST_ITEM.match(part) and in_list or not in_list and (
+                bold_heading(last_line) or not re.search(r"[.!?)]\**$", last_line))):
+            units[-1] = f"{units[-1]}\n\n{part}"
+        else:
+            units.append(part)
+    return units
+
+
+def _weight_named(unit: str, asked: Mapping[str, float]) -> float:
+    nouns = _nouns(plain_text(unit))
+    return sum(weight for word, weight in asked.items()
+               if word in nouns or (len(word) >= MIN_LETTERS_OF_A_PREFIX and any(n.startswith(word) for n in nouns)))
+
+
+def _nouns(text: str) -> set[str]:
+    """Folded lemmas of the capitalised words that do not open a sentence, and of short lines ("Füchse")."""
+    out = set()
+    for sentence in german_pipeline()(text).sents:
+        words = [t for t in sentence if t.text[:1].isalpha()]
+        for i, token in enumerate(words):
+            if token.text[:1].isupper() and (i > 0 or len(words) <= 3) and fold(token.text) not in STOP:
+                out.add(fold(token.lemma_ or token.text))
+    return out
 
 
 def summary_line(doc: Document) -> str:
@@ -146,10 +209,12 @@ def facets_not_on_page(doc: Document, leads: dict[str, list[str] | None]) -> lis
 def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, str] | None, offices: list[Office],
                          calendar: OfficeCalendar, now: datetime, confidence: float | None = None,
                          see_also: tuple[str, str] | None = None,
-                         leads: dict[str, list[str] | None] | None = None) -> BotMessage:
-    """The asked facet first (facet_lead), else the best section; then the office. Source with its
-    date, booking and online links and a nearly tied second page (``see_also``: title, url) are
-    fields of the message, not lines of its text. ``leads``: facet_leads, if the caller has them."""
+                         leads: dict[str, list[str] | None] | None = None,
+                         detail: Mapping[str, float] | None = None) -> BotMessage:
+    """The asked facet first (facet_lead), else the best section, its paragraph on the question's
+    ``detail`` first (question_first); then the office. Source with its date, booking and online links
+    and a nearly tied second page (``see_also``: title, url) are fields of the message, not lines of
+    its text. ``leads``: facet_leads, if the caller has them."""
     meta = doc.meta
     office = office_line(offices, calendar, now)
     leads = facet_leads(doc, facets, offices, office) if leads is None else leads
@@ -161,7 +226,7 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
     if not lines:
         heading, text = section_for(doc, facets, snippet)
         lines = [f"**{meta.title}**" + (f" – {heading}" if heading and heading != OVERVIEW else ""),
-                 *[say(NOT_ON_PAGE[f], "de") for f in missing], shorten(text)]
+                 *[say(NOT_ON_PAGE[f], "de") for f in missing], shorten(question_first(text, detail or {}, meta.title))]
     else:
         lines += [say(NOT_ON_PAGE[f], "de") for f in missing]
     # The office goes with a question about it, with a general one, and where the page leaves the asked fact open.

@@ -7,7 +7,9 @@ The title and keywords are repeated so that a match there weighs more than one i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 import bm25s
 import numpy as np
@@ -34,10 +36,17 @@ class LexicalIndex:
         self._grams = bm25s.BM25()
         self._words.index(word_docs, show_progress=False)
         self._grams.index([char_ngrams(words) for words in word_docs], show_progress=False)
+        self._documents_naming = Counter(word for words in word_docs for word in set(words))
 
     @classmethod
     def from_documents(cls, docs: Sequence[Document]) -> LexicalIndex:
         return cls([d.id for d in docs], [lemmas(document_text(d)) for d in docs])
+
+    def rarity(self, words: Iterable[str]) -> dict[str, float]:
+        """How rare each lemma is among the documents (inverse document frequency): "München" names
+        nearly every page of Munich's catalogue and tells none apart, "Ausland" names a few."""
+        n = len(self.doc_ids)
+        return {word: math.log((n + 1) / (self._documents_naming.get(word, 0) + 1)) for word in words}
 
     def scores(self, query: str) -> np.ndarray:
         """One score per document in [0, 2]: each signal scaled by its maximum."""

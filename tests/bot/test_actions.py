@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from bot.actions.protocol import Dispatcher, Tracker
 from bot.actions.webhook import build_actions
+from bot.dialogue.answers import shorten
 from bot.live_index import LiveIndex
 from bot.main import create_app
 from bot.rasa.components import intent_vector
@@ -129,6 +130,30 @@ def test_the_same_answer_is_not_sent_twice_in_a_row_the_bot_offers_staff_instead
     messages, _, _ = run(actions, "action_answer_from_kb", tracker("how does it work?", slots=again, events=said))
     assert [m.kind for m in messages] == [Kind.HANDOFF_OFFER]
     assert messages[0].text.startswith("The page says nothing more")
+
+
+@pytest.mark.parametrize(("question", "first_line"), [
+    # The page's first paragraph is on fences; the question names the hedge and the neighbour.
+    ("Wie hoch darf die Hecke zum Nachbarn sein?", "Für Hecken gelten die Abstände des Nachbarrechts"),
+    ("Farbe und Lack entsorgen, wie geht das?", "Sonderabfälle wie Farben, Lacke"),
+    # Nothing rarer than the page's own subject: the page's order stands.
+    ("Wie melde ich meinen Hund an?", None),
+])
+def test_a_general_answer_opens_with_the_paragraph_on_the_questions_own_detail(actions, knowledge, question,
+                                                                                first_line):
+    messages, _, _ = run(actions, "action_answer_from_kb", tracker(question))
+    (message,) = messages
+    doc = knowledge.build.documents[message.service_ids[0]]
+    lines = message.text.splitlines()
+    page_first = plain_first_line(doc.body)
+    if first_line is None:
+        assert lines[1] == page_first
+    else:
+        assert lines[1].startswith(first_line) and page_first in message.text  # moved first, the rest still there
+
+
+def plain_first_line(body: str) -> str:
+    return shorten(body.split("\n\n")[0]).splitlines()[0]
 
 
 @pytest.mark.parametrize(("question", "lang"), [("how much does it cost?", "en"), ("скільки це коштує?", "uk"),

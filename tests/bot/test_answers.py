@@ -7,7 +7,14 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.dialogue.answers import MAX_ANSWER_CHARS, answer_from_document, office_answer, shorten, summary_line
+from bot.dialogue.answers import (
+    MAX_ANSWER_CHARS,
+    answer_from_document,
+    office_answer,
+    question_first,
+    shorten,
+    summary_line,
+)
 from bot.dialogue.office_hours import OfficeCalendar, day_asked
 from bot.reply import Link
 from retrieval.kb.dldb_import import import_dldb, missing_description
@@ -555,3 +562,35 @@ def test_where_to_go_in_another_language_names_the_office_in_that_language():
     assert lines[0] == f"**{english.meta.title}**"  # the office answers "where?", not the page's first lines
     assert lines[1].startswith("Responsible office: Bürgerbüro Mitte, Rathausplatz 1, 12345 Musterstadt (and 1 more)")
     assert " ".join(lines[1].split()).endswith("– today: 7:30 AM – 12:30 PM, Phone 01234 5678-100.")
+
+
+# Munich's page on deregistering, as imported (retrieval/kb/html_markdown.py keeps the label's line break).
+DEREGISTER = ("**Bei einem Umzug innerhalb Deutschlands müssen Sie sich nicht abmelden.**\n\n"
+              "**Aufgabe einer Nebenwohnung:**\nDie Abmeldung einer Nebenwohnung kann bei der Meldebehörde des "
+              "Haupt- oder Nebenwohnsitzes erfolgen.\n\n"
+              "**Wegzug ins Ausland:**\nWenn Sie ins Ausland wegziehen, können Sie bei der Abmeldung Ihre "
+              "Anschrift im Ausland hinterlassen.\n\n"
+              "Die häufigsten Gründe sind\n\n- Studium im Ausland\n\n- Arbeit\n\nSonst gilt nichts anderes.")
+
+
+def test_the_paragraph_on_the_questions_detail_comes_first_with_its_label():
+    # "Ich ziehe ins Ausland, muss ich mich abmelden?": "ausland" is rare in the pages, "abmelden" is the title.
+    moved = shorten(question_first(DEREGISTER, {"ausland": 3.0, "abmelden": 4.0, "ziehen": 3.0}, "Wohnsitz abmelden"))
+    assert moved.splitlines()[:2] == ["Wegzug ins Ausland:", "Wenn Sie ins Ausland wegziehen, können Sie bei "
+                                      "der Abmeldung Ihre Anschrift im Ausland hinterlassen."]
+    assert "Bei einem Umzug innerhalb Deutschlands" in moved  # the rest follows in the page's order
+
+
+def test_a_list_moves_with_the_sentence_that_leads_into_it():
+    moved = question_first(DEREGISTER, {"studium": 4.0}, "Wohnsitz abmelden")
+    assert moved.startswith("Die häufigsten Gründe sind\n\n- Studium im Ausland\n\n- Arbeit\n\n")
+
+
+@pytest.mark.parametrize("detail", [
+    {"abmelden": 4.0},  # only the title's word
+    {"munchen": 1.4},  # a word too many pages name
+    {"melden": 3.0},  # a verb: the page's nouns count ("melden" is no "Meldebehörde" either: too short a prefix)
+    {},
+])
+def test_the_page_order_stands_without_a_rare_detail_of_its_own(detail):
+    assert question_first(DEREGISTER, detail, "Wohnsitz abmelden") == DEREGISTER

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from retrieval.kb.dldb_import import import_dldb
+from retrieval.kb.html_markdown import html_to_markdown
 from retrieval.kb.knowledge_base import load_knowledge_base
 from tests.conftest import shared
 
@@ -78,3 +79,9 @@ def test_cli_import_prints_counts(tmp_path):
     result = CliRunner().invoke(app, ["kb", "import-dldb", str(services), "--out", str(tmp_path / "kb")])
     assert result.exit_code == 0, result.output
     assert "287 Leistungen und 0 Dienststellen" in result.output
+
+
+def test_a_line_break_at_the_end_of_a_bold_label_stays_after_the_label():
+    # Munich's "<strong>Wegzug ins Ausland:<br></strong>Wenn Sie …" read "Ausland:Wenn Sie" in the answer.
+    html = "<p><strong>Wegzug ins Ausland:<br></strong>Wenn Sie ins Ausland ziehen.</p><p>Mit <b>fett</b> im Satz.</p>"
+    assert html_to_markdown(html) == "**Wegzug ins Ausland:**\nWenn Sie ins Ausland ziehen.\n\nMit **fett** im Satz."
