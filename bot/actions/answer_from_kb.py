@@ -165,7 +165,7 @@ class AnswerFromKb(Action):
         else:  # no version in the citizen's language, or only the German page states what was asked
             leads = facet_leads(doc, facets, offices, office_line(offices, calendar, now))  # once, for both
             reply = answer_from_document(doc, facets, snippet, offices, calendar, now, confidence, see_also, leads,
-                                         detail)
+                                         detail, again)
             if lang == "de":
                 dispatcher.send(reply)
             else:  # which asked facets the page leaves open is said again in the citizen's language

@@ -210,11 +210,13 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
                          calendar: OfficeCalendar, now: datetime, confidence: float | None = None,
                          see_also: tuple[str, str] | None = None,
                          leads: dict[str, list[str] | None] | None = None,
-                         detail: Mapping[str, float] | None = None) -> BotMessage:
+                         detail: Mapping[str, float] | None = None, again: bool = False) -> BotMessage:
     """The asked facet first (facet_lead), else the best section, its paragraph on the question's
     ``detail`` first (question_first); then the office. Source with its date, booking and online links
     and a nearly tied second page (``see_also``: title, url) are fields of the message, not lines of
-    its text. ``leads``: facet_leads, if the caller has them."""
+    its text. ``leads``: facet_leads, if the caller has them. ``again``: a follow-up about the page just
+    answered; if the page says nothing on what it asks, that and the office (where one can ask) are the
+    answer, not the page's overview once more ("und was brauche ich dafür?" after the overview)."""
     meta = doc.meta
     office = office_line(offices, calendar, now)
     leads = facet_leads(doc, facets, offices, office) if leads is None else leads
@@ -223,7 +225,9 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
         if lead:
             lines += [f"**{meta.title} – {LABEL[facet]}:**" if not lines else f"**{LABEL[facet]}:**", *lead]
     missing = facets_not_on_page(doc, leads)
-    if not lines:
+    if not lines and again and missing:
+        lines = [f"**{meta.title}**", *[say(NOT_ON_PAGE[f], "de") for f in missing]]
+    elif not lines:
         heading, text = section_for(doc, facets, snippet)
         lines = [f"**{meta.title}**" + (f" – {heading}" if heading and heading != OVERVIEW else ""),
                  *[say(NOT_ON_PAGE[f], "de") for f in missing], shorten(question_first(text, detail or {}, meta.title))]

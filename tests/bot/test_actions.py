@@ -132,6 +132,22 @@ def test_the_same_answer_is_not_sent_twice_in_a_row_the_bot_offers_staff_instead
     assert messages[0].text.startswith("The page says nothing more")
 
 
+def test_a_follow_up_on_a_fact_the_page_lacks_says_so_with_the_office_not_the_overview_again(actions, at_time):
+    at_time(WEDNESDAY_10)
+    first, slots, _ = run(actions, "action_answer_from_kb", tracker("Ich möchte meinen Hund anmelden"))
+    overview = first[0].text.splitlines()[1]
+    again = {"last_service": "hundesteuer-anmelden", "last_answer": slots["last_answer"]}
+    messages, _, _ = run(actions, "action_answer_from_kb", tracker("was muss ich mitbringen?", slots=again))
+    assert messages[0].text.splitlines() == [
+        "**Hund anmelden (Hundesteuer)**", "Welche Unterlagen Sie brauchen, steht auf dieser Seite nicht.",
+        "Zuständig: Steueramt und Stadtkasse, Rathausplatz 1, 12345 Musterstadt – heute 08:30–12:00 Uhr, "
+        "Tel. 01234 5678-500."]
+    assert overview not in messages[0].text
+    # Asked first, the same question gets the overview: the citizen has not read it yet.
+    fresh, _, _ = run(actions, "action_answer_from_kb", tracker("Was brauche ich, um meinen Hund anzumelden?"))
+    assert fresh[0].service_ids == ["hundesteuer-anmelden"] and overview in fresh[0].text
+
+
 @pytest.mark.parametrize(("question", "first_line"), [
     # The page's first paragraph is on fences; the question names the hedge and the neighbour.
     ("Wie hoch darf die Hecke zum Nachbarn sein?", "Für Hecken gelten die Abstände des Nachbarrechts"),
