@@ -107,6 +107,8 @@ def test_a_joined_verb_feeds_the_expansion_and_its_lexicon():
     ("Ich habe meinen Fahrzeugschein verloren", "Zulassungsbescheinigung"),
     ("Die Bank will eine Bestätigung, dass ich hier wohne", "Meldebescheinigung"),
     ("Perso weg", "Verlust"), ("mein Führerschein ist weg", "Verlust"),  # "weg" as gone
+    ("Ich möchte deutscher Staatsbürger werden", "Einbürgerung"),
+    ("Wie bekomme ich die deutsche Staatsbürgerschaft?", "Einbürgerung"),
 ])
 def test_colloquial_terms_are_expanded(question, term):
     assert term in expand_query(question, load_lexicon(DEFAULT_LEXICON))
@@ -117,6 +119,7 @@ def test_colloquial_terms_are_expanded(question, term):
     ("Was kostet die Hundesteuer?", "Hundehaltung"),  # "hund" is a whole word, not a part of one
     ("Ich möchte mich für einen Sprachkurs anmelden", "Wohnsitz"),  # "mich anmeld*" needs the words in a row
     ("Wie weit ist der Weg zum Rathaus?", "Verlust"), ("Wir ziehen weg nach Berlin", "Verlust"),  # "weg" alone
+    ("Ich bin EU-Staatsbürger, brauche ich eine Aufenthaltserlaubnis?", "Einbürgerung"),  # a citizen, not becoming one
 ])
 def test_expansion_needs_the_entry_itself_or_an_inflection(question, term):
     assert term not in expand_query(question, load_lexicon(DEFAULT_LEXICON))
