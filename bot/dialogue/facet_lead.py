@@ -103,7 +103,7 @@ def _units(markdown: str) -> Iterator[tuple[str, bool]]:
         prose: list[str] = []
         for line in [*paragraph.splitlines(), ""]:
             line = line.strip()
-            if line and not _LIST_ITEM.match(line):
+            if line and not _LIST_ITEM.match(line) and not _ENDS_WITH_AMOUNT.search(line):
                 prose.append(line)
                 continue
             if prose:
@@ -113,8 +113,15 @@ def _units(markdown: str) -> Iterator[tuple[str, bool]]:
                 else:
                     yield from ((sentence, False) for sentence in sentences(text))
                 prose = []
-            if line:
+            if line and _LIST_ITEM.match(line):
                 yield _as_item(line), True
+            elif line:  # "Erwachsene: je Antrag 255 Euro", then "minderjähriges Kind …: 51 Euro": two fee lines
+                yield plain_text(line), True
+
+
+# A line that ends with an amount is a line of a fee list, however long, never the start of a sentence
+# that the next line goes on with.
+_ENDS_WITH_AMOUNT = re.compile(r"\d\s*(euro|eur|€)\**$", re.IGNORECASE)
 
 
 def _as_item(line: str) -> str:

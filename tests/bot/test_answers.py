@@ -447,6 +447,12 @@ def test_munich_pages_answer_each_facet_first(munich):
     assert trade_documents[1] == "Welche Unterlagen Sie brauchen, steht auf dieser Seite nicht."
     conduct = answer(munich, "1063565", ["cost"])  # Führungszeugnis: "13 Euro" above a paragraph
     assert conduct[1] == "13 Euro" and conduct[2].startswith("Wenn Sie den Antrag postalisch stellen")
+    naturalisation = answer(munich, "1071907", ["cost"])  # two fee lines in one paragraph, the second lower-case
+    assert naturalisation[1:3] == ["Erwachsene: je Antrag 255 Euro", "minderjähriges Kind ohne eigenes Einkommen, das "
+                                   "mit mindestens einem Elternteil zusammen eingebürgert wird: 51 Euro"]
+    permit = answer(munich, "1087850", ["cost"])
+    assert permit[1:4] == ["Ersterteilung: 100 Euro", "Verlängerung um bis zu drei Monate: 96 Euro",
+                           "Verlängerung um mehr als drei Monate: 93 Euro"]
     home = answer(munich, "1063475", ["online"])  # Wohnsitzanmeldung: online or in person, secondary homes not online
     assert home[1] == "Zum Teil online." and "entweder online oder persönlich" in home[2] and "Nebenwohnsitzen" in home[3]
     id_card_valid = answer(munich, "1063441", ["validity"])  # only the provisional card's, with what "Dieser" means
