@@ -109,6 +109,7 @@ def test_a_joined_verb_feeds_the_expansion_and_its_lexicon():
     ("Perso weg", "Verlust"), ("mein Führerschein ist weg", "Verlust"),  # "weg" as gone
     ("Ich möchte deutscher Staatsbürger werden", "Einbürgerung"),
     ("Wie bekomme ich die deutsche Staatsbürgerschaft?", "Einbürgerung"),
+    ("Ich möchte meine Frau nachholen", "Ehegattennachzug"), ("Wie kann ich meine Kinder nachholen?", "Kindernachzug"),
 ])
 def test_colloquial_terms_are_expanded(question, term):
     assert term in expand_query(question, load_lexicon(DEFAULT_LEXICON))
