@@ -136,12 +136,12 @@ class Searcher:
         """The question as it is searched: the town's name neutral, German typos corrected, separated German
         verbs joined ("melde … ab" -> abmelden) and colloquial words (or, in another language than
         German, the municipal terms) translated, in brackets."""
-        query = without_place_name(query, self.place)
         if not is_german(lang):
             # No German spelling correction: it "corrected" English "fled" to "Feld", Turkish
             # "kesin" to "kein" (docs/experiments.md).
-            return expand_query(query, self.foreign_lexicon)
-        query = written_german(query)  # "muas i mi ummeldn" -> "muss ich mich ummelden"
+            return expand_query(without_place_name(query, self.place), self.foreign_lexicon)
+        # "muas i mi ummeldn" -> "muss ich mich ummelden"; first, so that "Minga" is the town's name too
+        query = without_place_name(written_german(query), self.place)
         return expand_query(query, self.lexicon, self.corrector, separable_verbs(query))
 
     def embed_query(self, expanded: str) -> np.ndarray:
