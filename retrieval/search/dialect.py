@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from retrieval.german_text import fold
+from retrieval.search.spelling import german_words
 
 DIALECT_TABLE = Path(__file__).parent / "lexicon" / "mundart.yaml"
 _WORD = re.compile(r"[^\W\d_]+")  # "kost'n" is "kost" and "n"
@@ -28,9 +29,38 @@ def _table() -> dict[str, str]:
 
 
 def written_german(text: str) -> str:
-    """``text`` with each dialect word of the table replaced by its written form."""
+    """``text`` with each dialect word of the table replaced by its written form, and each other word
+    that German does not know replaced by its regular written form, if German knows that one
+    (regular_form)."""
     table = _table()
-    return _WORD.sub(lambda word: table.get(fold(word.group()), word.group()), text)
+
+    def written(match: re.Match[str]) -> str:
+        word = match.group()
+        return table.get(fold(word)) or regular_form(word) or word
+
+    return _WORD.sub(written, text)
+
+
+# Two sound changes of spoken German that spelling keeps: "-en" as "-n" after a consonant (Bavarian
+# and Swabian "lassn", "tauschn", "Gartn"; "angln" for "angeln"), and "g" as "j" at the start of a
+# word (Berlin "jezogen", "jut").
+_SYLLABIC_N = re.compile(r"(?<=[^\Waeiouäöüy\d_])n$", re.IGNORECASE)
+_SYLLABIC_LN = re.compile(r"(?<=[^\Waeiouäöüy\d_])([lr])n$", re.IGNORECASE)  # "angln" -> "angeln"
+_BERLIN_J = re.compile(r"^j(?=[^\W\d_])", re.IGNORECASE)
+
+
+def regular_form(word: str) -> str | None:
+    """The written form of a word German does not know, by the two sound changes above, if German
+    knows that form ("lassn" -> "lassen", "jezogen" -> "gezogen"); None otherwise. Known words stay
+    ("Bahn", "Jahr"): only the word lists of spacy-lookups-data decide, never a guess."""
+    known = german_words()
+    if len(word) < 4 or fold(word) in known:
+        return None
+    for candidate in (_SYLLABIC_N.sub("en", word), _SYLLABIC_LN.sub(r"e\1n", word),
+                      _BERLIN_J.sub(lambda j: "G" if j.group() == "J" else "g", word)):
+        if candidate != word and fold(candidate) in known:
+            return candidate
+    return None
 
 
 def dialect_words(text: str) -> list[str]:

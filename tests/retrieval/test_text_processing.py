@@ -11,7 +11,7 @@ from retrieval.german_text import char_ngrams, fold, lemmas, separable_verbs
 from retrieval.kb.chunking import MAX_CHARS, OVERVIEW, chunk_document, plain_text, sections, whole_document
 from retrieval.kb.documents import Document, FrontMatter
 from retrieval.kb.offices import Office, parse_intervals
-from retrieval.search.dialect import DIALECT_TABLE, written_german
+from retrieval.search.dialect import DIALECT_TABLE, regular_form, written_german
 from retrieval.search.expansion import (
     DEFAULT_LEXICON,
     MULTILINGUAL_LEXICON,
@@ -295,6 +295,16 @@ def test_dialect_words_become_written_german_and_written_german_stays():
     for question in ("Was braucht mein Kind für eine Reise ins Ausland?", "Führerschein Klasse A, was kostet des?",
                      "Wie hoch ist die Gebühr des Ausweises?"):
         assert written_german(question) == question
+
+
+@pytest.mark.parametrize(("typed", "written"), [
+    ("lassn", "lassen"), ("tauschn", "tauschen"), ("Gartn", "Garten"),  # "-en" spoken as "-n"
+    ("Angln", "Angeln"),  # "-eln" as "-ln"
+    ("jezogen", "gezogen"), ("jut", None),  # Berlin "j" for "g"; too short a word to guess
+    ("Bahn", None), ("Jahr", None), ("Kindern", None), ("Jonas", None),  # known words and names stay
+])
+def test_a_word_german_does_not_know_gets_its_regular_written_form(typed, written):
+    assert regular_form(typed) == written
 
 
 def test_no_dialect_entry_is_a_word_of_written_german():
