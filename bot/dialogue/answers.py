@@ -9,6 +9,7 @@ from datetime import date, datetime
 from bot.dialogue.facet_lead import (
     LABEL,
     LINK_SECTIONS,
+    LIST_ITEM,
     MAX_WORDS_OF_A_LABEL,
     bold_heading,
     facet_lead,
@@ -45,7 +46,7 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
     """Whole sentences and list items up to ``limit`` characters; never a cut sentence (a first
     sentence longer than the limit is kept whole)."""
     lines = [line for line in markdown.strip().splitlines() if line.strip()]
-    if all(re.match(r"\s*([-*]|\d+\.)\s", line) for line in lines) and lines:
+    if all(LIST_ITEM.match(line) for line in lines) and lines:
         out = []
         for line in lines:  # a list: keep whole items
             if sum(len(x) + 1 for x in out) + len(line) > limit:
@@ -82,9 +83,11 @@ def question_first(markdown: str, detail: Mapping[str, float], title: str) -> st
     nouns count (German capitalises them), so "melden" in a question finds no "melden Sie sich". A
     paragraph moves only if it names more of the detail than the first, together with what leads into
     it ("Bitte beachten Sie:", a bold heading, a sentence that a list completes)."""
+    rare = {word: weight for word, weight in detail.items() if weight >= MIN_RARITY}
+    if not rare:
+        return markdown
     in_title = {part for word in lemmas(title) for part in (*word.split("-"), word.replace("-", ""))}
-    asked = {word: weight for word, weight in detail.items()
-             if weight >= MIN_RARITY and not any(word in part for part in in_title)}
+    asked = {word: weight for word, weight in rare.items() if not any(word in part for part in in_title)}
     units = _units_of(markdown)
     if not asked or len(units) < 2:
         return markdown
@@ -95,9 +98,6 @@ def question_first(markdown: str, detail: Mapping[str, float], title: str) -> st
     return "\n\n".join([units[best], *units[:best], *units[best + 1:]])
 
 
-_LIST_ITEM = re.compile(r"\s*([-*]|\d+\.)\s")
-
-
 def _units_of(markdown: str) -> list[str]:
     """Paragraphs, each joined to the one before if that one leads into it: a line ending without a
     sentence's end (a bold heading, "Hinweis:", "… wenn jemand") or a list item before another."""
@@ -106,8 +106,8 @@ def _units_of(markdown: str) -> list[str]:
         if not part:
             continue
         last_line = units[-1].splitlines()[-1] if units else ""
-        in_list = bool(_LIST_ITEM.match(last_line))
-        if units and (_LIST_ITEM.match(part) and in_list or not in_list and (
+        in_list = bool(LIST_ITEM.match(last_line))
+        if units and (LIST_ITEM.match(part) and in_list or not in_list and (
                 bold_heading(last_line) or not re.search(r"[.!?)]\**$", last_line))):
             units[-1] = f"{units[-1]}\n\n{part}"
         else:
@@ -225,14 +225,15 @@ def answer_from_document(doc: Document, facets: list[str], snippet: tuple[str, s
         if lead:
             lines += [f"**{meta.title} – {LABEL[facet]}:**" if not lines else f"**{LABEL[facet]}:**", *lead]
     missing = facets_not_on_page(doc, leads)
+    not_said = [say(NOT_ON_PAGE[f], "de") for f in missing]
     if not lines and again and missing:
-        lines = [f"**{meta.title}**", *[say(NOT_ON_PAGE[f], "de") for f in missing]]
+        lines = [f"**{meta.title}**", *not_said]
     elif not lines:
         heading, text = section_for(doc, facets, snippet)
         lines = [f"**{meta.title}**" + (f" – {heading}" if heading and heading != OVERVIEW else ""),
-                 *[say(NOT_ON_PAGE[f], "de") for f in missing], shorten(question_first(text, detail or {}, meta.title))]
+                 *not_said, shorten(question_first(text, detail or {}, meta.title))]
     else:
-        lines += [say(NOT_ON_PAGE[f], "de") for f in missing]
+        lines += not_said
     # The office goes with a question about it, with a general one, and where the page leaves the asked fact open.
     general = set(facets) <= GENERAL_FACETS
     if office and office not in lines and (general or OFFICE_FACETS & set(facets) or missing):

@@ -27,7 +27,7 @@ MAX_WORDS_OF_A_LINE = 12  # "Ersterteilung: 100 Euro" is a line of a fee list, n
 # A line that is bold as a whole and no sentence ("**Bitte zahlen Sie vor Ort.**" is emphasis), question
 # or announcement: a heading in the text ("**Nach der Einreise**", "**Express-Bestellung**").
 _BOLD_HEADING_LINE = re.compile(r"^\s*\*\*([^*:?]*[^*:?.!\s])\s*\*\*\s*$")
-_LIST_ITEM = re.compile(r"^\s*([-*]|\d+\.)\s+")
+LIST_ITEM = re.compile(r"^\s*([-*]|\d+\.)\s+")
 _NUMBER = r"(\d+|ein|einer|eine|zwei|drei|vier|funf|sechs|sieben|acht|neun|zehn|zwolf|vierzehn|einigen|wenigen)"
 # A time span on the folded text ("drei bis vier Wochen", "14 Tage"; years are mostly ages and
 # validity, not waiting times), and the words of a deadline or a processing time.
@@ -73,12 +73,12 @@ def _lines_of(markdown: str, max_items: int = MAX_LIST_ITEMS) -> list[str]:
     ("13 Euro", "Erwachsene: 100 Euro") a line of its own (at most ``max_items``), prose up to its
     MAX_SENTENCES-th sentence."""
     lines = [line.strip() for line in markdown.splitlines() if line.strip()]
-    items = [line for line in lines if _LIST_ITEM.match(line)]
+    items = [line for line in lines if LIST_ITEM.match(line)]
     if items and len(items) >= len(lines) - 1:
         # A note after the fee list ("Bitte zahlen Sie erst vor Ort.") stays after it: the fees come first.
         listed = [_as_item(item) for item in items[:max_items]]
-        if _LIST_ITEM.match(lines[0]):
-            return listed + [plain_text(line) for line in lines if not _LIST_ITEM.match(line)]
+        if LIST_ITEM.match(lines[0]):
+            return listed + [plain_text(line) for line in lines if not LIST_ITEM.match(line)]
         return [plain_text(lines[0])] + listed
     out: list[str] = []
     shown_items = shown_sentences = 0
@@ -103,7 +103,7 @@ def _units(markdown: str) -> Iterator[tuple[str, bool]]:
         prose: list[str] = []
         for line in [*paragraph.splitlines(), ""]:
             line = line.strip()
-            if line and not _LIST_ITEM.match(line) and not _ENDS_WITH_AMOUNT.search(line):
+            if line and not LIST_ITEM.match(line) and not _ENDS_WITH_AMOUNT.search(line):
                 prose.append(line)
                 continue
             if prose:
@@ -113,7 +113,7 @@ def _units(markdown: str) -> Iterator[tuple[str, bool]]:
                 else:
                     yield from ((sentence, False) for sentence in sentences(text))
                 prose = []
-            if line and _LIST_ITEM.match(line):
+            if line and LIST_ITEM.match(line):
                 yield _as_item(line), True
             elif line:  # "Erwachsene: je Antrag 255 Euro", then "minderjähriges Kind …: 51 Euro": two fee lines
                 yield plain_text(line), True
@@ -127,7 +127,7 @@ _ENDS_WITH_AMOUNT = re.compile(r"\d\s*(euro|eur|€)\**$", re.IGNORECASE)
 def _as_item(line: str) -> str:
     """A list item as a line; a numbered one keeps its number (the steps of a procedure are in order)."""
     number = re.match(r"\s*(\d+)\.\s", line)
-    return (f"{number.group(1)}. " if number else "- ") + plain_text(_LIST_ITEM.sub("", line))
+    return (f"{number.group(1)}. " if number else "- ") + plain_text(LIST_ITEM.sub("", line))
 
 
 def _section(doc: Document, facet: str) -> str | None:
@@ -146,7 +146,7 @@ def page_sentences(doc: Document, pattern: re.Pattern[str], announcing: bool = F
         for line in text.splitlines():
             if _STEP_NAME.match(line.strip()):  # "3. Unterlagen hochladen" names a step, it states no fact
                 continue
-            for sentence in sentences(plain_text(_LIST_ITEM.sub("", line.strip()))) if line.strip() else []:
+            for sentence in sentences(plain_text(LIST_ITEM.sub("", line.strip()))) if line.strip() else []:
                 # "So funktioniert die Online-Anmeldung:" only announces what follows
                 if not pattern.search(fold(sentence)) or (sentence.endswith(":") and not announcing):
                     continue
