@@ -70,9 +70,15 @@ def shorten(markdown: str, limit: int = MAX_ANSWER_CHARS) -> str:
             out.append(" ".join(kept))
         if rest:  # the limit is reached
             break
-    while out and bold_heading(out[-1]):  # a heading with nothing after it
+    # A heading, or a label of a few words that announces what follows ("Aufgabe einer Nebenwohnung:"), with
+    # nothing after it; a label goes only while a line of text stays.
+    while out and (bold_heading(out[-1]) or _is_label(out[-1]) and any(not bold_heading(x) for x in out[:-1])):
         out.pop()
     return "\n".join(out)
+
+
+def _is_label(line: str) -> bool:
+    return line.endswith(":") and len(line.split()) <= MAX_WORDS_OF_A_LABEL
 
 
 def question_first(markdown: str, detail: Mapping[str, float], title: str) -> str:

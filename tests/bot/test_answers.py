@@ -587,6 +587,14 @@ def test_the_paragraph_on_the_questions_detail_comes_first_with_its_label():
     assert "Bei einem Umzug innerhalb Deutschlands" in moved  # the rest follows in the page's order
 
 
+def test_a_label_whose_text_does_not_fit_never_ends_the_answer():
+    # Seen in the widget: the deregistration answer ended with "Aufgabe einer Nebenwohnung:" and nothing after it.
+    moved = question_first(DEREGISTER, {"ausland": 3.0}, "Wohnsitz abmelden")
+    lines = shorten(moved, limit=230).splitlines()  # room for the label, not for its sentence
+    assert lines[-1] == "Bei einem Umzug innerhalb Deutschlands müssen Sie sich nicht abmelden."
+    assert shorten("Die Gebühren betragen:\n\n- 10 Euro", limit=5).splitlines() == ["Die Gebühren betragen:"]  # alone it stays
+
+
 def test_a_list_moves_with_the_sentence_that_leads_into_it():
     moved = question_first(DEREGISTER, {"studium": 4.0}, "Wohnsitz abmelden")
     assert moved.startswith("Die häufigsten Gründe sind\n\n- Studium im Ausland\n\n- Arbeit\n\n")
