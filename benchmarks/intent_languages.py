@@ -1,13 +1,14 @@
 """Intent accuracy per language: the product's intent model on its own training data, tested on
 held-out messages in the eight languages.
 
-    .venv/bin/python benchmarks/intent_languages.py [--json]
+    .venv/bin/python benchmarks/intent_languages.py [--json] [--test FILE]
 
 Training: every example in bot/rasa/data/nlu/ (entity markup removed, as Rasa does), embedded
 with the chat service's model and classification prompt, fitted with the product's intent model
 and settings (bot/rasa/components/hybrid_model.py, bot/rasa/config.yml). Test:
 benchmarks/data/intents_multilingual.jsonl, 4 messages per intent and language, written for this
-project and phrased apart from the training examples. As in the product, a prediction under
+project and phrased apart from the training examples (``--test benchmarks/data/intents_keywords.jsonl``:
+service questions typed as keywords, "Sperrmüll", "Auto stilllegen", in the eight languages). As in the product, a prediction under
 the FallbackClassifier's threshold is "nlu_fallback" (then the search decides), counted as wrong.
 """
 
@@ -60,10 +61,11 @@ def main() -> None:
                         help="ohne die Beispiele in anderen Sprachen trainieren (der Stand vor ihnen)")
     parser.add_argument("--prompt", default=INTENT_PROMPT,
                         help="Prompt des Modells für die Satzvektoren ('query': der Vektor der Suche)")
+    parser.add_argument("--test", type=Path, default=TEST, help="Testnachrichten (JSONL: lang, text, intent)")
     args = parser.parse_args()
     embedder = load_embedder(get_retrieval_settings())
     texts, labels = training_data(args.german_only)
-    rows = [json.loads(line) for line in TEST.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [json.loads(line) for line in args.test.read_text(encoding="utf-8").splitlines() if line.strip()]
     dense_weight, c, threshold = product_settings()
     model = HybridIntentModel(dense_weight=dense_weight, c=c)
     model.fit(texts, embedder.encode_prompted([(args.prompt, t) for t in texts]), labels)

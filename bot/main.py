@@ -37,6 +37,7 @@ from bot.db.session import Database, migrate
 from bot.events import EventBus, RedisRelay
 from bot.handoff.db_sink import DbHandoffSink
 from bot.handoff.sink import HandoffSink
+from bot.i18n.detect import warm_up as warm_up_language_detection
 from bot.live_index import LiveIndex
 from bot.rasa import callbacks as rasa_callbacks
 from bot.rasa.client import RasaClient
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, knowledge: LiveIndex | None = N
         relay = RedisRelay(bus, settings.redis_url) if settings.redis_url else None
         holder = knowledge or await run_in_threadpool(LiveIndex, settings)
         await run_in_threadpool(holder.reload)
+        await run_in_threadpool(warm_up_language_detection)  # not in the first citizen's turn
         app.state.knowledge, app.state.db, app.state.bus = holder, db, bus
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds, token)
         app.state.chat = ChatService(db, app.state.rasa, bus, prepare=holder.message_metadata)

@@ -285,6 +285,24 @@ class OutOfScope(Action):
         return failed(dispatcher, tracker, self.settings, None, "out_of_scope")
 
 
+class Abuse(Action):
+    """A calm reply to an insult; but a keyword that the classifier took for one ("Sperrmüll", "bulky
+    waste": short, with words it knows only from the short insults) is a service question when the search
+    is sure of its page (docs/experiments.md, "Beleidigung oder Stichwort")."""
+
+    name = "action_abuse"
+
+    def __init__(self, knowledge: LiveIndex, answer_from_kb: AnswerFromKb):
+        self.knowledge, self.answer_from_kb = knowledge, answer_from_kb
+
+    def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
+        result = self.knowledge.search(tracker.text, lang=tracker.lang)
+        if self.knowledge.searcher.level(result, tracker.lang) == "answer":
+            return self.answer_from_kb.run(dispatcher, tracker, domain)
+        dispatcher.send(BotMessage(kind=Kind.DECLINE, text=say("abuse", tracker.lang), lang=tracker.lang))
+        return []
+
+
 class NoneOfThese(Action):
     """The citizen rejected every offered service: count it and offer staff."""
 

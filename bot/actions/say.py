@@ -27,7 +27,6 @@ FIXED_REPLIES = (
     Say("action_goodbye", "goodbye"),
     Say("action_thanks", "thanks"),
     Say("action_bot_identity", "bot_identity"),
-    Say("action_abuse", "abuse", Kind.DECLINE),
     Say("action_feedback", "feedback"),
     Say("action_how_can_i_help", "how_can_i_help"),
     Say("action_ask_contact", "ask_contact", Kind.CONTACT_FORM),  # the contact form's question

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from bot.actions.answer_from_kb import AnswerFromKb, Clarify, NoneOfThese, OutOfScope
+from bot.actions.answer_from_kb import Abuse, AnswerFromKb, Clarify, NoneOfThese, OutOfScope
 from bot.actions.handoff import (
     DeclineHandoff,
     Handoff,
@@ -40,6 +40,7 @@ def build_actions(knowledge: LiveIndex, settings: Settings, sink: HandoffSink) -
     office_info = OfficeInfo(knowledge, answer_from_kb, settings.handoff_office)
     actions: list[Action] = [
         answer_from_kb, Clarify(knowledge, settings), NoneOfThese(settings), OutOfScope(settings),
+        Abuse(knowledge, answer_from_kb),
         OfferHandoff(), DeclineHandoff(), Handoff(knowledge, settings, sink),
         ValidateContactForm({"ask_service": answer_from_kb, "ask_office": office_info}), SubmitContact(sink), office_info,
         *FIXED_REPLIES,

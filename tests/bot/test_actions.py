@@ -514,6 +514,21 @@ def test_webhook_protocol(knowledge, bot_settings):
         assert ok.status_code == 200 and len(ok.json()["vectors"][0]) == 768
 
 
+@pytest.mark.parametrize(("text", "lang"), [("Sperrmüll", "de"), ("bulky waste", "en")])
+def test_a_keyword_taken_for_an_insult_is_answered_when_the_search_is_sure(actions, text, lang):
+    said = [{"event": "user", "text": text, "metadata": {"lang": lang}}]
+    messages, _, _ = run(actions, "action_abuse", tracker(text, intent="abuse", events=said))
+    assert messages[0].kind == "answer" and messages[0].service_ids == ["sperrmuell-anmelden"]
+    assert any(m.lang == lang for m in messages) and not any(m.kind == "decline" for m in messages)
+
+
+@pytest.mark.parametrize("text", ["Du dummer Bot", "Ihr seid doch alle unfähig"])
+def test_an_insult_gets_the_calm_reply(actions, text):
+    (message,), slots, _ = run(actions, "action_abuse", tracker(text, intent="abuse"))
+    assert message.kind == "decline" and not message.service_ids and not slots
+    assert "bitte bleiben Sie freundlich" in message.text
+
+
 def test_unsure_nlu_but_person_likely_offers_staff(actions):
     payload = tracker("kann da mal wer schauen", intent="nlu_fallback")
     payload["latest_message"]["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.5},

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
+from bot.i18n import detect
 from bot.i18n.detect import message_language
+from bot.main import create_app
+from tests.bot.conftest import RecordingSink
 
 
 @pytest.mark.parametrize(("text", "lang"), [
@@ -65,3 +69,10 @@ def test_leichte_sprache_stays_chosen_for_german_messages_and_yields_to_another_
     assert message_language("Wo bekomme ich einen neuen Ausweis?", "de-x-ls") == "de-x-ls"
     assert message_language("Where do I get a new ID card?", "de-x-ls") == "en"
     assert message_language("danke", "de-x-ls") == "de-x-ls"
+
+
+@pytest.mark.model
+def test_the_language_model_is_loaded_at_start_up_not_in_the_first_citizens_turn(knowledge, bot_settings):
+    detect._identifier.cache_clear()
+    with TestClient(create_app(bot_settings, knowledge=knowledge, sink=RecordingSink())):
+        assert detect._identifier.cache_info().currsize == 1  # loaded before any message
