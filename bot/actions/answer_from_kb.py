@@ -16,6 +16,7 @@ from typing import Any
 from bot.actions.handoff import offer_handoff
 from bot.actions.office_info import answer_contact_details, answer_with_office, contact_asked_of
 from bot.actions.protocol import Action, Dispatcher, Event, Tracker, slot_set
+from bot.actions.say import Say
 from bot.dialogue.answers import (
     answer_from_document,
     answer_from_translation,
@@ -294,13 +295,13 @@ class Abuse(Action):
 
     def __init__(self, knowledge: LiveIndex, answer_from_kb: AnswerFromKb):
         self.knowledge, self.answer_from_kb = knowledge, answer_from_kb
+        self.calm_reply = Say(self.name, "abuse", Kind.DECLINE)
 
     def run(self, dispatcher: Dispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Event]:
         result = self.knowledge.search(tracker.text, lang=tracker.lang)
         if self.knowledge.searcher.level(result, tracker.lang) == "answer":
             return self.answer_from_kb.run(dispatcher, tracker, domain)
-        dispatcher.send(BotMessage(kind=Kind.DECLINE, text=say("abuse", tracker.lang), lang=tracker.lang))
-        return []
+        return self.calm_reply.run(dispatcher, tracker, domain)
 
 
 class NoneOfThese(Action):
