@@ -24,7 +24,9 @@ FACETS: dict[str, re.Pattern[str]] = {
                        r"|blech(e|en|st|t)\b|gunstig\w*|beitrag\b|beitrage\b|zoi(d|dt|t|n)\b|zahln\b)"),
     "documents": re.compile(r"\b(unterlagen|dokument\w*|mitbring\w*|mitbrig\w*|mitnehm\w*|nachweis\w*|papiere|formular\w*"
                             r"|vorleg\w*|vorzeig\w*"
-                            r"|brauch\w* (ich|i|man|wir) (da |do )?(alles|ois|(da)?fur))"),
+                            # "was brauche ich dafür?", "was brauch i do ois?"; not the yes-or-no question
+                            # "Brauch ich für mein Wohnmobil ein Saisonkennzeichen?", which asks for a service
+                            r"|\b(was|wos)( \w+){0,2} brauch\w* (ich|i|man|wir)\b|brauch\w* (ich|i|man|wir) (da |do )?(alles|ois))"),
     "deadline": re.compile(r"\b(frist\w*|wie lange?\b|wie ?viel zeit|bis wann|dauer\w*|wann (ist|bekomm|krieg)\w*"
                            r"|rechtzeitig|spatestens"
                            r"|fallig\w*|wann (darf|muss|kann|soll) (man|ich|i)\b"

@@ -109,6 +109,7 @@ class KeyWord:
     prefix: bool
     inflected: bool = False  # other endings match (LOOSE_*): a word of another language than German
     bare: str = ""  # an inflected word without accents ("maz" for "mąż"), matched by the bare question word
+    gap_before: int = 0  # words that may stand before this one: "…" in the key ("nach … gezogen")
 
     def matches(self, folded: str, stem: str, bare: str = "") -> bool:
         if self.prefix:
@@ -130,14 +131,25 @@ def _same_word_inflected(word: str, folded: str) -> bool:
     return folded[:shared] == word[:shared] and len(folded) - shared <= LOOSE_OTHER_ENDING
 
 
+# German puts words between the parts of an expression: "nach München gezogen", "nach Bad Tölz
+# gezogen". A key says where with "…" ("nach … gezogen"): up to this many words may stand there.
+GAP_MARKS = frozenset({"…", "..."})
+WRITTEN_GAP = 3
+
+
 def _key_words(key: str, inflected: bool = False) -> tuple[KeyWord, ...]:
     words: list[KeyWord] = []
+    gap = 0
     for part in key.split():
+        if part in GAP_MARKS:
+            gap = WRITTEN_GAP
+            continue
         tokens = _WORD.findall(part)  # "id-karte" is two words, as in the question
         for n, token in enumerate(tokens):
             folded = fold(token)
             words.append(KeyWord(folded, _stem(token), part.endswith("*") and n == len(tokens) - 1, inflected,
-                                 without_diacritics(folded) if inflected else ""))
+                                 without_diacritics(folded) if inflected else "", gap))
+            gap = 0
     return tuple(words)
 
 
@@ -192,7 +204,7 @@ def _match_from(key: tuple[KeyWord, ...], question: QuestionWords, i: int, gap: 
         return None
     if len(key) == 1:
         return i + 1
-    for skip in range(gap + 1):
+    for skip in range(max(gap, key[1].gap_before) + 1):
         if skip and (i + skip >= len(question.folded) or question.folded[i + skip] in gap_ends_at):
             break  # words i+1 … i+skip are skipped; the next key word would stand at i+1+skip
         end = _match_from(key[1:], question, i + 1 + skip, gap, gap_ends_at)
@@ -221,7 +233,8 @@ class Lexicon:
     @property
     def words(self) -> list[str]:
         """Every word on either side, e.g. as spelling targets ("persso" -> "perso")."""
-        return [w.rstrip("*") for pair in self.entries.items() for side in pair for w in side.split()]
+        return [w.rstrip("*") for pair in self.entries.items() for side in pair for w in side.split()
+                if w not in GAP_MARKS]
 
     def candidates(self, question: QuestionWords) -> list[int]:
         """The keys (indices, in lexicon order) whose first word matches some word of the question:
@@ -303,7 +316,10 @@ def phrases_found(text: str, lexicon: Lexicon) -> list[tuple[tuple[int, int], st
     matched = [(span, terms) for n in lexicon.candidates(question)
                for key, terms in (lexicon.keys[n],) for span in _spans(key, question, not terms)]
     every_span = [span for span, _ in matched]
-    return [(span, terms) for span, terms in matched if not _inside_longer(span, every_span)]
+    # An empty entry also cancels one over the same words: "in Betracht gezogen" is no move ("in … gezogen").
+    cancelled = {span for span, terms in matched if not terms}
+    return [(span, terms) for span, terms in matched
+            if not _inside_longer(span, every_span) and not (terms and span in cancelled)]
 
 
 def words_of(text: str) -> list[str]:

@@ -39,6 +39,9 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("Kann ich das auch vor Ort erledigen?", ["online"], [], True),
     ("muss ich persönlich vorbeikommen?", ["online", "appointment"], [], True),
     ("was brauche ich fürs Auto?", ["documents"], ["auto"], True),  # "fürs" is "für das"
+    # a yes-or-no question for a service, not for the documents of one
+    ("Brauch ich für mein Wohnmobil ein Saisonkennzeichen?", [], ["wohnmobil", "saisonkennzeichen"], False),
+    ("Brauch ich dafür einen Termin?", ["appointment"], [], True),
     ("und was kost des?", ["cost"], [], True),  # Bavarian: a facet word in any spelling names no subject
     ("wos kost des?", ["cost"], [], True),  # "wos" is "was" (retrieval/search/lexicon/mundart.yaml), no subject
     ("wie viel Zeit hab ich dafür?", ["deadline"], [], True),

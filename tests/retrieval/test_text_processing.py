@@ -215,6 +215,26 @@ def test_an_empty_entry_cancels_across_the_clause_but_not_across_the_thing_found
     assert "Fundbüro" in expand_query("eine Wohnung in der Nähe vom Bahnhof gefunden", colloquial)
 
 
+def test_a_gap_in_an_entry_lets_up_to_three_words_stand_there(tmp_path):
+    path = tmp_path / "lexicon.yaml"
+    path.write_text('nach … gezogen: Wohnsitz\nnach betracht gezogen: ""\n', encoding="utf-8")
+    lexicon = load_lexicon(path)
+    assert "(Wohnsitz)" in expand_query("wir sind nach Bad Tölz gezogen", lexicon)
+    assert "(Wohnsitz)" in expand_query("nach der Stadt gezogen", lexicon)
+    assert "Wohnsitz" not in expand_query("nach dem Fest an der Leine gezogen", lexicon)  # four words between
+    assert "Wohnsitz" not in expand_query("nach Betracht gezogen", lexicon)  # an empty entry over the same words
+    assert "…" not in lexicon.words  # not a spelling target
+
+
+def test_a_move_in_the_perfect_tense_and_a_dead_dog():
+    colloquial = load_lexicon(DEFAULT_LEXICON)
+    assert "Wohnsitz Anmeldung" in expand_query("Wir sind nach der Stadt gezogen, wo melden?", colloquial)
+    assert "Wohnsitz" not in expand_query("Ich habe in Betracht gezogen, ein Gewerbe anzumelden", colloquial)
+    dog = expand_query("mein Hund ist gestorben, muss ich den abmelden?", colloquial)
+    assert "Hundesteuer" in dog and "Sterbeurkunde" not in dog
+    assert "Sterbeurkunde" in expand_query("Mein Vater ist gestorben", colloquial)
+
+
 def test_typing_on_a_german_keyboard_drops_the_accents_it_has_no_key_for():
     assert as_typed_on_a_german_keyboard("Mój mąż zmarł, şoför, ședere, Führerschein") == \
         "Moj maz zmarl, soför, sedere, Führerschein"
