@@ -343,7 +343,11 @@ def only_in_german(answer: BotMessage, title: str, lang: str, missing: Sequence[
     notice = " ".join([lead, *[say(NOT_ON_PAGE[f], lang) for f in missing]])
     notice = BotMessage(kind=Kind.ANSWER, text=notice, lang=lang,
                         service_ids=answer.service_ids, confidence=answer.confidence)
-    return [notice, answer.model_copy(update={"lang": "de", "buttons": [*answer.buttons, staff_button(lang)]})]
+    # The notice said what the page leaves open; the same line in German below it would say it twice.
+    said_in_german = {say(NOT_ON_PAGE[f], "de") for f in missing}
+    german = "\n".join(line for line in answer.text.split("\n") if line not in said_in_german)
+    return [notice, answer.model_copy(update={"text": german, "lang": "de",
+                                              "buttons": [*answer.buttons, staff_button(lang)]})]
 
 
 def staff_button(lang: str) -> Button:

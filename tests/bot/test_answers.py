@@ -534,8 +534,11 @@ def test_without_a_translation_the_german_answer_follows_one_sentence_in_the_cit
     assert answer.lang == "de" and answer.text == german.text and answer.sources == german.sources
     assert [(b.title, b.payload) for b in answer.buttons] == [("Bir kişiyle konuşmak istiyorum", "/request_human")]
     # A fact the German page leaves open is named in the citizen's language, not only in the German text.
-    notice, _ = only_in_german(german, "Führungszeugnis beantragen", "tr", ["deadline"])
+    open_deadline = german.model_copy(update={"text": german.text.replace(
+        "\n", "\nWie lange es dauert und welche Fristen gelten, steht auf dieser Seite nicht.\n")})
+    notice, answer = only_in_german(open_deadline, "Führungszeugnis beantragen", "tr", ["deadline"])
     assert notice.text.endswith(" Bu sayfada işlemin ne kadar sürdüğü ve hangi sürelerin geçerli olduğu yazmıyor.")
+    assert answer.text == german.text  # said once, in Turkish, not again in German below
     # A follow-up about the same page: its first answer explained it; a short line names the page.
     again, answer = only_in_german(german, "Führungszeugnis beantragen", "tr", again=True)
     assert again.text == "„Führungszeugnis beantragen“, yine Almanca:" and answer.text == german.text
