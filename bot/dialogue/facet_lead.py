@@ -313,6 +313,14 @@ def _contact(offices: list[Office]) -> list[str] | None:
     return [f"Sie erreichen {office.name} unter {reach}."]
 
 
+# A page sentence that names the one place it is done: "nur im Bürgerbüro Ruppertstraße", "ausschließlich in
+# der Zulassungsbehörde", "ausschließlich an der Eichstätter Straße 2" (folded); not "nur in den Vertragsstaaten".
+_ONLY_THERE = re.compile(r"\b(nur|ausschliesslich)\s+(im|in der|beim|bei der|an der)\s+(\w+\s+)?"
+                         r"[\w-]*(buro|behorde|amt|stelle|referat|strasse)\b")
+# ... said of everyone, not of a case: "Ist das Fahrzeug finanziert, …", "Freie Berufe … sondern nur beim Finanzamt".
+_CONDITION = re.compile(r"^(ist|sind|hat|haben|sollte\w*)\b|\b(wenn|falls|sofern|sondern|beispielsweise|zum beispiel)\b")
+
+
 def facet_lead(doc: Document, facet: str, offices: list[Office], office_today: str | None) -> list[str] | None:
     """The lines that answer ``facet`` from ``doc``, or None when the page has nothing on it.
     ``office_today``: the responsible office with today's hours (answers.office_line)."""
@@ -327,7 +335,9 @@ def facet_lead(doc: Document, facet: str, offices: list[Office], office_today: s
     if facet == "online":
         return _online(doc)
     if facet == "where":
-        return [office_today] if office_today else None
+        # "Die persönliche Antragstellung ist nur im Bürgerbüro Ruppertstraße möglich." narrows the office list
+        only_there = [s for s in page_sentences(doc, _ONLY_THERE) if not _CONDITION.search(fold(s))][:1]
+        return [*only_there, office_today] if office_today else only_there or None
     if facet == "appointment":
         return _appointment(doc)
     if facet == "contact":

@@ -462,6 +462,10 @@ def test_munich_pages_answer_each_facet_first(munich):
     assert parking_valid[1:3] == ["12 Monate gültig: 30 Euro", "24 Monate gültig: 60 Euro"]
     where = answer(munich, "1064305", ["where"])
     assert where[1].startswith("Zuständig: KfZ Zulassungsstelle, Eichstätter Straße 2, 80686 München")
+    # Meldebescheinigung: seven offices in the catalogue, but the page says where it is done in person
+    certificate = answer(munich, "1063576", ["where"])
+    assert certificate[1] == "Die persönliche Antragstellung ist nur im Bürgerbüro Ruppertstraße möglich."
+    assert certificate[2].startswith("Zuständig: ")
 
 
 @pytest.mark.shared_data
