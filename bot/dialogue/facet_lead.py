@@ -187,7 +187,9 @@ def _documents(doc: Document) -> list[str] | None:
         return _lines_of(section)
     if doc.meta.documents:
         return [f"- {d}" for d in doc.meta.documents[:MAX_LIST_ITEMS]]
-    return page_sentences(doc, FACETS["documents"])[:MAX_SENTENCES] or None
+    # "ab 40 Euro (wenn besondere Unterlagen erforderlich sind …)" is a fee line, not a list of documents
+    said = [sentence for sentence in page_sentences(doc, FACETS["documents"]) if not _FEE.search(fold(sentence))]
+    return said[:MAX_SENTENCES] or None
 
 
 def _deadline(doc: Document) -> list[str] | None:

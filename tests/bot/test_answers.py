@@ -445,6 +445,8 @@ def test_munich_pages_answer_each_facet_first(munich):
     assert parking_time[1].startswith("In der Regel erhalten Sie") and not any("Euro" in line for line in parking_time)
     trade_documents = answer(munich, "1063423", ["documents"])  # only the step "3. Unterlagen hochladen"
     assert trade_documents[1] == "Welche Unterlagen Sie brauchen, steht auf dieser Seite nicht."
+    imported_car = answer(munich, "1064076", ["documents"])  # "ab 40 Euro (wenn besondere Unterlagen …)" is a fee
+    assert imported_car[1] == "Welche Unterlagen Sie brauchen, steht auf dieser Seite nicht."
     conduct = answer(munich, "1063565", ["cost"])  # Führungszeugnis: "13 Euro" above a paragraph
     assert conduct[1] == "13 Euro" and conduct[2].startswith("Wenn Sie den Antrag postalisch stellen")
     naturalisation = answer(munich, "1071907", ["cost"])  # two fee lines in one paragraph, the second lower-case
