@@ -198,6 +198,11 @@ def test_a_multilingual_entry_finds_its_words_typed_without_accents(typed, term)
     ("potrzebuję tablice sezonowe na motocykl", "Saisonkennzeichen"),
     ("vreau sa fac reabilitare dupa operatie", "Rehabilitation"),
     ("أريد أن أعمل سائق تاكسي", "Personenbeförderungsschein"),
+    # picking up a finished document is a service of its own ("Abholung …")
+    ("where can I pick up my residence card", "Abholung"),
+    ("yeni ehliyetimi nereden teslim alabilirim?", "Abholung"),
+    ("де забрати готовий паспорт?", "Abholung"),
+    ("czy żona może odebrać mój dowód osobisty?", "Abholung"),
 ])
 def test_a_multilingual_entry_names_the_catalogues_own_service(question, term):
     assert term in expand_query(question, load_lexicon(DEFAULT_LEXICON, MULTILINGUAL_LEXICON))
