@@ -81,12 +81,23 @@ def separable_verbs(text: str) -> list[str]:
             continue
         particle = fold(tokens[-1].text)
         for i, token in enumerate(tokens[:-1]):
-            lemma = fold(token.lemma_ or token.text)
-            if (i == 0 or token.text[:1].islower()) and lemma.endswith(("en", "ern", "eln")) \
-                    and particle + lemma in known:
-                found.append(particle + lemma)
+            if not (i == 0 or token.text[:1].islower()):
+                continue
+            verb = next((v for v in _infinitives(token) if particle + v in known), None)
+            if verb:
+                found.append(particle + verb)
                 break
     return found
+
+
+def _infinitives(token: spacy.tokens.Token) -> list[str]:
+    """The token's lemma if it is an infinitive, else infinitives its form may belong to: the lookup
+    table lacks many ("ruf", "rufe", "ruft" of "wen ruf ich an?"); the caller keeps only known verbs."""
+    lemma, word = fold(token.lemma_ or token.text), fold(token.text)
+    if lemma.endswith(("en", "ern", "eln")):
+        return [lemma]
+    forms = [word + "en", word + "n" if word.endswith("e") else "", word[:-1] + "en" if word.endswith("t") else ""]
+    return [form for form in forms if form]
 
 
 def char_ngrams(words: list[str]) -> list[str]:

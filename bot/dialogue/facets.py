@@ -94,7 +94,7 @@ _FACET_WORDS = {"kosten", "kostet", "gebuhr", "unterlage", "dauern", "frist", "o
                 # Bavarian function words: "was brauch i do ois?", "wos zoid ma dafür?", "muas i an Termin hom?"
                 "do", "ois", "wos", "ma", "muas", "ko", "hob", "hom", "mia", "wia", "des", "is", "zoin",
                 # asking for a phone number names no topic either: "wen kann ich da anrufen?"
-                "anrufen", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt",
+                "anrufen", "ruf", "rufe", "erreichen", "telefonisch", "telefonnummer", "nummer", "kontakt",
                 # how long it stays valid: "wie lange ist der gültig?"
                 "gultig", "gultigkeit", "gelten", "gilt"}
 

@@ -363,6 +363,9 @@ def test_handoff_after_an_answer_names_the_offices_number(actions, at_time):
     messages, _, _ = run(actions, "action_handoff", tracker(
         "Kann ich da irgendwo anrufen?", intent="request_human", slots={"last_service": "hundesteuer-anmelden"}))
     assert "erreichen Sie auch direkt: Steueramt und Stadtkasse, Tel. 01234" in messages[0].text
+    separated, _, _ = run(actions, "action_handoff", tracker(  # "ruf … an": the verb split in two
+        "wen ruf ich an?", intent="request_human", slots={"last_service": "hundesteuer-anmelden"}))
+    assert "erreichen Sie auch direkt: Steueramt und Stadtkasse, Tel. 01234" in separated[0].text
     # Only when the citizen asked about calling: after a failed question the last service may be another topic.
     plain, _, _ = run(actions, "action_handoff", tracker(
         "Mensch bitte", intent="request_human", slots={"last_service": "hundesteuer-anmelden"}))

@@ -48,6 +48,7 @@ from retrieval.search.expansion import DEFAULT_LEXICON, MULTILINGUAL_LEXICON, ex
     ("Was kostet ein Personalausweis?", ["cost"], ["personalausweis"], True),  # the search decides
     ("Ich möchte meinen Hund anmelden", [], ["hund", "anmelden"], False),
     ("und wen kann ich da anrufen?", ["contact"], [], True),
+    ("wen ruf ich an?", ["contact"], [], True),  # "ruf … an": a verb form the lemma table lacks
     ("unter welcher Nummer erreiche ich die?", ["contact"], [], True),
     ("Wann erreicht mein Kind das Alter für einen eigenen Ausweis?", [], ["kind", "alt", "ausweis"],
      False),  # "erreicht" is not a phone call

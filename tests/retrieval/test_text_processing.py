@@ -75,6 +75,8 @@ def test_lemmas_handle_inflection_and_umlauts():
     ("Wo ist das Amt?", []),
     ("Der Antrag. Ab", []),  # a particle alone is no clause
     ("Ich brauche das Zeichen ab", []),  # capitalised nouns never join ("abzeichen")
+    ("wen ruf ich an?", ["anrufen"]),  # forms the lemma table lacks: "ruf", "rufe", "ruft" of "rufen"
+    ("Wo hol ich den Pass ab?", ["abholen"]),
 ])
 def test_separated_verbs_are_joined_again(question, verbs):
     assert separable_verbs(question) == verbs
